@@ -1,0 +1,263 @@
+"""Accepting messages: validate, normalise, encode, store; and reading them back."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import and_, select
+
+from smscast.accounts.service import Principal
+from smscast.db import Database, new_id
+from smscast.encoding import analyze, smart_encode
+from smscast.errors import FieldError, InvalidRequest, NotFound, ValidationFailed
+from smscast.messages.models import Message, MessageEvent
+from smscast.messages.schemas import MessageIn
+from smscast.messages.writer import GroupWriter, WriteSet
+from smscast.numbers import InvalidNumber, normalise, sender_kind
+
+__all__ = ["ListFilters", "MessageService", "pydantic_errors", "to_out"]
+
+_item_adapter = TypeAdapter(MessageIn)
+_table = Message.__table__
+_events = MessageEvent.__table__
+
+
+def pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    """Pydantic's errors as our field errors: dotted field path, stable code, message."""
+    out = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = ".".join(str(p) for p in err["loc"])
+        out.append({"field": prefix + loc, "code": err["type"], "message": err["msg"]})
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilters:
+    status: list[str] | None = None
+    campaign_id: uuid.UUID | None = None
+    batch_id: uuid.UUID | None = None
+    to: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+class MessageService:
+    def __init__(self, db: Database, writer: GroupWriter):
+        self.db = db
+        self.writer = writer
+
+    def prepare(self, principal: Principal, item: MessageIn, now: datetime) -> WriteSet:
+        """Build the rows of one accepted message, or raise ValidationFailed."""
+        errors: list[FieldError] = []
+        to = sender = None
+        try:
+            to = normalise(item.to, principal.default_region)
+        except InvalidNumber as exc:
+            errors.append({"field": "to", "code": "invalid_number", "message": str(exc)})
+        if item.sender is not None:
+            sender = _sender(item.sender, principal.default_region, errors)
+        else:
+            sender = principal.settings.get("default_sender")
+        if errors:
+            raise ValidationFailed("The message is not valid.", errors)
+        assert to is not None
+        body = item.body
+        smart = item.smart_encoding
+        if smart is None:
+            smart = bool(principal.settings.get("smart_encoding", False))
+        if smart:
+            body = smart_encode(body)
+        info = analyze(body)
+        traffic = item.traffic or ("marketing" if item.campaign_id else "transactional")
+        mid = new_id()
+        row = {
+            "id": mid,
+            "account_id": principal.account_id,
+            "to": to,
+            "sender": sender,
+            "body": body,
+            "encoding": info.encoding,
+            "segments": info.segments,
+            "status": "queued",
+            "traffic": traffic,
+            "campaign_id": item.campaign_id,
+            "batch_id": None,
+            "tags": item.tags,
+            "metadata": item.metadata,
+            "callback_url": item.callback_url,
+            "error_code": None,
+            "error_reason": None,
+            "connector": None,
+            "attempts": 0,
+            "window": None,
+            "due_at": now,
+            "expires_at": None,
+            "lease_owner": None,
+            "lease_until": None,
+            "created_at": now,
+            "updated_at": now,
+            "sent_at": None,
+            "done_at": None,
+        }
+        event = {
+            "message_id": mid,
+            "at": now,
+            "from_status": "accepted",
+            "to_status": "queued",
+            "reason": "accepted",
+            "data": None,
+        }
+        return WriteSet(messages=[row], events=[event])
+
+    def parse_item(self, raw: Any, index: int | None = None) -> MessageIn:
+        try:
+            return _item_adapter.validate_python(raw)
+        except ValidationError as exc:
+            raise ValidationFailed("The message is not valid.", pydantic_errors(exc)) from None
+
+    def prepare_bulk(
+        self, principal: Principal, items: list[Any], now: datetime
+    ) -> tuple[WriteSet, list[dict[str, Any]]]:
+        """Validate each item on its own; results in request order, one write set for all."""
+        ws = WriteSet()
+        results: list[dict[str, Any]] = []
+        for index, raw in enumerate(items):
+            try:
+                one = self.prepare(principal, self.parse_item(raw), now)
+            except ValidationFailed as exc:
+                results.append({"index": index, "status": "rejected", "errors": exc.errors})
+                continue
+            ws.messages.extend(one.messages)
+            ws.events.extend(one.events)
+            results.append({"index": index, "status": "accepted", "message": one.messages[0]})
+        return ws, results
+
+    async def get(self, principal: Principal, message_id: uuid.UUID) -> dict[str, Any]:
+        async with self.db.begin() as conn:
+            row = (
+                await conn.execute(
+                    select(_table).where(
+                        _table.c.id == message_id, _table.c.account_id == principal.account_id
+                    )
+                )
+            ).first()
+            if row is None:
+                raise NotFound("No such message.")
+            events = (
+                await conn.execute(
+                    select(_events).where(_events.c.message_id == message_id).order_by(_events.c.id)
+                )
+            ).all()
+        out = to_out(row._mapping)
+        out["events"] = [
+            {
+                "at": e.at,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "reason": e.reason,
+            }
+            for e in events
+        ]
+        return out
+
+    async def list(
+        self, principal: Principal, filters: ListFilters, *, cursor: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Newest first; `cursor` is the opaque `next_cursor` of the previous page."""
+        conds = [_table.c.account_id == principal.account_id]
+        if cursor:
+            conds.append(_table.c.id < decode_cursor(cursor))
+        if filters.status:
+            conds.append(_table.c.status.in_(filters.status))
+        if filters.campaign_id:
+            conds.append(_table.c.campaign_id == filters.campaign_id)
+        if filters.batch_id:
+            conds.append(_table.c.batch_id == filters.batch_id)
+        if filters.to:
+            conds.append(_table.c.to == filters.to)
+        if filters.created_after:
+            conds.append(_table.c.created_at >= filters.created_after)
+        if filters.created_before:
+            conds.append(_table.c.created_at < filters.created_before)
+        query = select(_table).where(and_(*conds)).order_by(_table.c.id.desc()).limit(limit + 1)
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(query)).all()
+        items = [to_out(r._mapping) for r in rows[:limit]]
+        next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+        return items, next_cursor
+
+
+def _sender(raw: str, region: str, errors: list[FieldError]) -> str | None:
+    try:
+        kind = sender_kind(raw)
+    except ValueError:
+        try:
+            return normalise(raw, region)
+        except InvalidNumber:
+            errors.append(
+                {
+                    "field": "from",
+                    "code": "invalid_sender",
+                    "message": "not a phone number, a short code or an alphanumeric sender "
+                    "of at most 11 characters",
+                }
+            )
+            return None
+    if kind == "e164":
+        try:
+            return normalise(raw, region)
+        except InvalidNumber:
+            errors.append({"field": "from", "code": "invalid_sender", "message": "not valid"})
+            return None
+    return raw
+
+
+def to_out(m: Any) -> dict[str, Any]:
+    """A message row as the API shows it."""
+    return {
+        "id": m["id"],
+        "status": m["status"],
+        "to": m["to"],
+        "from": m["sender"],
+        "body": m["body"],
+        "encoding": m["encoding"],
+        "segments": m["segments"],
+        "traffic": m["traffic"],
+        "campaign_id": m["campaign_id"],
+        "batch_id": m["batch_id"],
+        "tags": m["tags"] or [],
+        "metadata": m["metadata"] or {},
+        "callback_url": m["callback_url"],
+        "error": {"code": m["error_code"], "reason": m["error_reason"]}
+        if m["error_code"]
+        else None,
+        "due_at": m["due_at"],
+        "expires_at": m["expires_at"],
+        "created_at": m["created_at"],
+        "updated_at": m["updated_at"],
+        "sent_at": m["sent_at"],
+        "done_at": m["done_at"],
+    }
+
+
+def jsonable(value: Any) -> Any:
+    """UUIDs and datetimes as JSON-safe values, as orjson writes them."""
+    return orjson.loads(orjson.dumps(value))
+
+
+def encode_cursor(message_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(message_id.bytes).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(bytes=base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error):
+        raise InvalidRequest("The cursor is not valid.", code="invalid-cursor") from None

@@ -11,9 +11,9 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, Uuid, select
+from sqlalchemy import String, Table, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,6 +34,9 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column()
     response: Mapped[Any] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+IDEMPOTENCY = cast(Table, IdempotencyRecord.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,7 @@ async def lookup(
     conn: AsyncConnection, account_id: uuid.UUID, key: str, req_hash: str
 ) -> Replay | None:
     """The stored answer for this key, None if unseen; Conflict if the body differs."""
-    table = IdempotencyRecord.__table__
+    table = IDEMPOTENCY
     found = (
         await conn.execute(
             select(table.c.request_hash, table.c.status_code, table.c.response).where(

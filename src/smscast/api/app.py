@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     errors.install(app)
     for module in (health, auth, messages):
         app.include_router(module.router)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
 
 

@@ -7,7 +7,6 @@ import binascii
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-import orjson
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from smscast import idempotency
 from smscast.accounts.service import Principal
 from smscast.errors import Unauthenticated, UnsupportedMediaType
-from smscast.messages.service import jsonable
+from smscast.lib.jsonx import dumps, jsonable
 from smscast.messages.writer import WriteSet
 from smscast.services import Services
 
@@ -82,9 +81,7 @@ IdempotencyKeyDep = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
+    return Response(dumps(body), status_code=status, media_type="application/json", headers=headers)
 
 
 Producer = Callable[[], Awaitable[tuple[int, Any, WriteSet]]]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smscast import errors as e
+from smscast.lib.jsonx import dumps
 
 __all__ = ["install", "problem"]
 
@@ -36,7 +36,7 @@ PROBLEM_BASE = "https://smscast.dev/problems/"
 def status_of(exc: e.SmscastError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500
 
 
@@ -52,7 +52,7 @@ def problem(
     body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail}
     body |= extra
     return Response(
-        orjson.dumps(body),
+        dumps(body),
         status_code=status,
         media_type="application/problem+json",
         headers=headers,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
-import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -14,6 +14,7 @@ from rich.table import Table
 from smscast.cli.serve import serve
 from smscast.config import get_settings
 from smscast.errors import SmscastError
+from smscast.lib.jsonx import dumps
 from smscast.services import Services
 
 app = typer.Typer(help="smscast: self-hosted SMS campaigns and messaging.", no_args_is_help=True)
@@ -25,6 +26,7 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.command("serve")(serve)
 
+T = TypeVar("T")
 console = Console()
 err = Console(stderr=True)
 
@@ -32,13 +34,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _print_json(value: object) -> None:
-    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
+    typer.echo(dumps(value, indent=True).decode())
 
 
-def _run(coro_fn):  # type: ignore[no-untyped-def]
+def _run(coro_fn: Callable[[Services], Awaitable[T]]) -> T:
     """Run an async CLI action with the services of this process; domain errors exit 1."""
 
-    async def main():  # type: ignore[no-untyped-def]
+    async def main() -> T:
         services = Services.build(get_settings(), pool_size=2)
         try:
             return await coro_fn(services)

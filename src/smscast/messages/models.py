@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Table, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smscast.db import Base, BigId, JSONType, UTCDateTime, new_id, utcnow
 
-__all__ = ["Message", "MessageEvent", "MessagePart", "PendingReceipt"]
+__all__ = [
+    "EVENTS",
+    "MESSAGES",
+    "PARTS",
+    "PENDING_RECEIPTS",
+    "Message",
+    "MessageEvent",
+    "MessagePart",
+    "PendingReceipt",
+]
 
 # Statuses the dispatch worker may claim. The claim index is partial on these.
 CLAIMABLE = ("queued", "scheduled")
@@ -112,3 +121,10 @@ class PendingReceipt(Base):
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     raw: Mapped[str] = mapped_column(Text, default="")
+
+
+# Core handles on the tables, for the hot paths (multi-row inserts, claims, receipts).
+MESSAGES = cast(Table, Message.__table__)
+EVENTS = cast(Table, MessageEvent.__table__)
+PARTS = cast(Table, MessagePart.__table__)
+PENDING_RECEIPTS = cast(Table, PendingReceipt.__table__)

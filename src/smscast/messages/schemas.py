@@ -61,7 +61,7 @@ class BulkIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    messages: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BULK)
+    messages: list[Any] = Field(min_length=1, max_length=MAX_BULK)
 
 
 class EventOut(BaseModel):

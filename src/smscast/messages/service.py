@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import and_, select
 
@@ -17,7 +16,7 @@ from smscast.accounts.service import Principal
 from smscast.db import Database, new_id
 from smscast.encoding import analyze, smart_encode
 from smscast.errors import FieldError, InvalidRequest, NotFound, ValidationFailed
-from smscast.messages.models import Message, MessageEvent
+from smscast.messages.models import EVENTS, MESSAGES
 from smscast.messages.schemas import MessageIn
 from smscast.messages.writer import GroupWriter, WriteSet
 from smscast.numbers import InvalidNumber, normalise, sender_kind
@@ -25,8 +24,8 @@ from smscast.numbers import InvalidNumber, normalise, sender_kind
 __all__ = ["ListFilters", "MessageService", "pydantic_errors", "to_out"]
 
 _item_adapter = TypeAdapter(MessageIn)
-_table = Message.__table__
-_events = MessageEvent.__table__
+_table = MESSAGES
+_events = EVENTS
 
 
 def pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
@@ -245,11 +244,6 @@ def to_out(m: Any) -> dict[str, Any]:
         "sent_at": m["sent_at"],
         "done_at": m["done_at"],
     }
-
-
-def jsonable(value: Any) -> Any:
-    """UUIDs and datetimes as JSON-safe values, as orjson writes them."""
-    return orjson.loads(orjson.dumps(value))
 
 
 def encode_cursor(message_id: uuid.UUID) -> str:

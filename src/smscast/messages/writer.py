@@ -21,8 +21,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from smscast.db import Database
-from smscast.idempotency import IdempotencyRecord
-from smscast.messages.models import Message, MessageEvent
+from smscast.idempotency import IDEMPOTENCY
+from smscast.messages.models import EVENTS, MESSAGES
 
 __all__ = ["GroupWriter", "WriteSet", "write_sets"]
 
@@ -42,11 +42,11 @@ async def write_sets(conn: AsyncConnection, sets: list[WriteSet]) -> None:
     events = [e for s in sets for e in s.events]
     idem = [s.idempotency for s in sets if s.idempotency is not None]
     if idem:  # first: a raced key fails fast, before the big inserts
-        await conn.execute(insert(IdempotencyRecord.__table__), idem)
+        await conn.execute(insert(IDEMPOTENCY), idem)
     if messages:
-        await conn.execute(insert(Message.__table__), messages)
+        await conn.execute(insert(MESSAGES), messages)
     if events:
-        await conn.execute(insert(MessageEvent.__table__), events)
+        await conn.execute(insert(EVENTS), events)
 
 
 class GroupWriter:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -13,6 +12,7 @@ from pydantic import BaseModel, Field
 from smscast.accounts.models import ApiKey
 from smscast.api.deps import PrincipalDep, ServicesDep, json_response, parse_basic
 from smscast.errors import Unauthenticated
+from smscast.lib.jsonx import dumps, loads
 
 router = APIRouter(prefix="/v1", tags=["auth"])
 
@@ -22,7 +22,7 @@ def _oauth_error(status: int, error: str, description: str) -> Response:
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="smscast"'
     return Response(
-        orjson.dumps({"error": error, "error_description": description}),
+        dumps({"error": error, "error_description": description}),
         status_code=status,
         media_type="application/json",
         headers=headers,
@@ -33,8 +33,8 @@ async def _token_params(request: Request) -> dict[str, str]:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json":
         try:
-            data = orjson.loads(await request.body())
-        except orjson.JSONDecodeError:
+            data = loads(await request.body())
+        except ValueError:
             return {}
         return (
             {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
@@ -67,7 +67,7 @@ async def token(request: Request, services: ServicesDep) -> Response:
     except Unauthenticated as exc:
         return _oauth_error(401, "invalid_client", exc.detail)
     return Response(
-        orjson.dumps(
+        dumps(
             {
                 "access_token": access,
                 "token_type": "Bearer",

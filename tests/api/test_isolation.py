@@ -1,0 +1,69 @@
+"""Another account's resource is 404 on every route that names one."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Tenant
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_another_accounts_message_is_404_and_never_listed(client, tenant, other_tenant):
+    m = (
+        await client.post(
+            "/v1/messages", json={"to": "+14155550100", "body": "mine"}, headers=tenant.basic
+        )
+    ).json()
+    r = await client.get(f"/v1/messages/{m['id']}", headers=other_tenant.basic)
+    assert r.status_code == 404
+    listed = (await client.get("/v1/messages", headers=other_tenant.basic)).json()["data"]
+    assert m["id"] not in [x["id"] for x in listed]
+
+
+async def test_another_accounts_key_cannot_be_revoked_or_rotated(
+    client, tenant: Tenant, other_tenant: Tenant
+):
+    key_id = (await client.get("/v1/keys", headers=tenant.basic)).json()["data"][0]["id"]
+    for action in ("revoke", "rotate"):
+        r = await client.post(f"/v1/keys/{key_id}/{action}", headers=other_tenant.basic)
+        assert r.status_code == 404
+    assert (await client.get("/v1/account", headers=tenant.basic)).status_code == 200
+
+
+def all_routes(routes):
+    """Routes of the app, including those of included routers (FastAPI nests them)."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from all_routes(route.original_router.routes)
+        elif hasattr(route, "methods") and hasattr(route, "path"):
+            yield route
+
+
+async def test_every_route_with_an_id_is_checked(client, tenant: Tenant, other_tenant: Tenant):
+    """Enumerate the app's routes so a new route with an id cannot be forgotten."""
+    from smscast.api.app import create_app
+
+    m = (
+        await client.post(
+            "/v1/messages", json={"to": "+14155550100", "body": "x"}, headers=tenant.basic
+        )
+    ).json()
+    key_id = (await client.get("/v1/keys", headers=tenant.basic)).json()["data"][0]["id"]
+    ids = {"message_id": m["id"], "key_id": key_id}
+    app = create_app(client._transport.app.state.services.settings)
+    checked = 0
+    for route in all_routes(app.routes):
+        path = route.path
+        params = [p for p in ids if "{" + p + "}" in path]
+        if "{" not in path:
+            continue
+        assert params, f"route {path} has an id this test does not know: add it"
+        url = path
+        for p in params:
+            url = url.replace("{" + p + "}", ids[p])
+        for method in route.methods - {"HEAD", "OPTIONS"}:
+            r = await client.request(method, url, headers=other_tenant.basic, json={})
+            assert r.status_code == 404, (method, path, r.status_code)
+            checked += 1
+    assert checked >= 3

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from smscast.config import Settings
 
-__all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
+__all__ = ["alembic_config", "current_revisions", "head_revisions", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -26,21 +26,23 @@ def alembic_config(settings: Settings) -> Config:
     return cfg
 
 
-def upgrade(settings: Settings, revision: str = "head") -> None:
-    """Bring the schema to `revision`. Runs its own event loop: call it outside one."""
+def upgrade(settings: Settings, revision: str = "heads") -> None:
+    """Bring the schema to `revision` (every head by default: domains may branch).
+
+    Runs its own event loop: call it outside one.
+    """
     command.upgrade(alembic_config(settings), revision)
 
 
-def head_revision(settings: Settings) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
+def head_revisions(settings: Settings) -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(settings)).get_heads())
 
 
-async def current_revision(settings: Settings) -> str | None:
+async def current_revisions(settings: Settings) -> set[str]:
     engine = create_async_engine(settings.resolved_database_url)
     try:
         async with engine.connect() as conn:
-            return await conn.run_sync(
-                lambda c: MigrationContext.configure(c).get_current_revision()
-            )
+            heads = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads())
+            return set(heads)
     finally:
         await engine.dispose()

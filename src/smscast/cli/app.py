@@ -55,8 +55,8 @@ def _run(coro_fn: Callable[[Services], Awaitable[T]]) -> T:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
-    """Apply migrations up to REVISION (default: the latest)."""
+def db_upgrade(revision: str = "heads") -> None:
+    """Apply migrations up to REVISION (default: every latest head)."""
     from smscast.migrate import upgrade
 
     upgrade(get_settings(), revision)
@@ -66,11 +66,13 @@ def db_upgrade(revision: str = "head") -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the schema revision of the database and the latest known one."""
-    from smscast.migrate import current_revision, head_revision
+    from smscast.migrate import current_revisions, head_revisions
 
     settings = get_settings()
-    current = asyncio.run(current_revision(settings))
-    console.print(f"current: {current}  head: {head_revision(settings)}")
+    current = asyncio.run(current_revisions(settings))
+    heads = head_revisions(settings)
+    state = "up to date" if current == heads else "behind: run `smscast db upgrade`"
+    console.print(f"current: {sorted(current)}  heads: {sorted(heads)}  ({state})")
 
 
 @accounts_app.command("create")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import os
 import shutil
 import uuid
@@ -37,14 +38,19 @@ def _pg_admin_url(url: str) -> str:
     return url.rsplit("/", 1)[0] + "/postgres"
 
 
-async def _pg_exec(url: str, sql: str) -> None:
+def _pg_exec(url: str, sql: str) -> None:
+    """Run one admin statement, from sync or async code (on a thread of its own)."""
     import asyncpg
 
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    async def run() -> None:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 @dataclass
@@ -62,11 +68,7 @@ class TestDatabase:
             shutil.copy(self.template, target)
             return f"sqlite:///{target}"
         name = f"smscast_t_{uuid.uuid4().hex[:12]}"
-        asyncio.run(
-            _pg_exec(
-                _pg_admin_url(self.url), f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'
-            )
-        )
+        _pg_exec(_pg_admin_url(self.url), f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
         _CREATED.append(name)
         return self.url.rsplit("/", 1)[0] + "/" + name
 
@@ -93,7 +95,7 @@ def test_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
     admin = _pg_admin_url(pg)
     template = f"smscast_tpl_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{template}"'))
+        _pg_exec(admin, f'CREATE DATABASE "{template}"')
     except Exception as exc:  # unreachable server, bad credentials
         if os.environ.get("CI") == "true":
             pytest.exit(f"PostgreSQL at {PG_ENV} is unreachable under CI: {exc}", returncode=1)
@@ -105,7 +107,7 @@ def test_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
     db.url = shared
     yield db
     for name in [*_CREATED, template]:
-        asyncio.run(_pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

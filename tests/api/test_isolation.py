@@ -50,7 +50,18 @@ async def test_every_route_with_an_id_is_checked(client, tenant: Tenant, other_t
         )
     ).json()
     key_id = (await client.get("/v1/keys", headers=tenant.basic)).json()["data"][0]["id"]
-    ids = {"message_id": m["id"], "key_id": key_id}
+    conn = (
+        await client.post(
+            "/v1/connectors",
+            json={
+                "name": "mine",
+                "kind": "smpp",
+                "options": {"host": "127.0.0.1", "port": 2775, "system_id": "a", "password": "b"},
+            },
+            headers=tenant.basic,
+        )
+    ).json()
+    ids = {"message_id": m["id"], "key_id": key_id, "connector_id": conn["id"]}
     app = create_app(client._transport.app.state.services.settings)
     checked = 0
     for route in all_routes(app.routes):

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smscast import __version__
 from smscast.api import errors
-from smscast.api.routers import auth, health, messages
+from smscast.api.routers import auth, connectors, health, messages
 from smscast.config import Settings, get_settings
 from smscast.services import Services
 
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services is not None:
         app.state.services = services
     errors.install(app)
-    for module in (health, auth, messages):
+    for module in (health, auth, messages, connectors):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

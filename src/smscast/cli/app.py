@@ -11,7 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from smscast.cli import connectors as connectors_cli
 from smscast.cli.serve import serve
+from smscast.cli.worker import worker
 from smscast.config import get_settings
 from smscast.errors import SmscastError
 from smscast.lib.jsonx import dumps
@@ -25,6 +27,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.command("serve")(serve)
+app.command("worker")(worker)
+app.add_typer(connectors_cli.app, name="connectors")
 
 T = TypeVar("T")
 console = Console()

@@ -82,6 +82,7 @@ class DispatchStore(Protocol):
         self, connector: str, receipts: Sequence[Receipt], now: datetime
     ) -> int: ...
     async def recover_leases(self, now: datetime) -> int: ...
+    async def reconcile_pending(self, now: datetime, retention: timedelta) -> int: ...
     async def expire_overdue(self, now: datetime, receipt_timeout: timedelta) -> int: ...
     async def heartbeat(self, worker: str, host: str, pid: int, now: datetime) -> int: ...
     async def leave(self, worker: str) -> None: ...
@@ -237,19 +238,19 @@ class SqlStore:
             stmt = text(
                 """
 UPDATE messages AS m SET
-    status = :status, updated_at = :now, lease_owner = NULL, lease_until = NULL,
+    status = CAST(:status AS text), updated_at = :now, lease_owner = NULL, lease_until = NULL,
     connector = COALESCE(v.connector, m.connector),
     due_at = COALESCE(v.due_at, m.due_at),
-    error_code = CASE WHEN :status = 'sent' THEN m.error_code ELSE v.error_code END,
-    error_reason = CASE WHEN :status = 'sent' THEN m.error_reason ELSE v.error_reason END,
+    error_code = CASE WHEN CAST(:status AS text) = 'sent' THEN m.error_code ELSE v.error_code END,
+    error_reason = CASE WHEN CAST(:status AS text) = 'sent' THEN m.error_reason ELSE v.error_reason END,
     attempts = COALESCE(v.attempts, m.attempts),
-    sent_at = CASE WHEN :status = 'sent' THEN :now ELSE m.sent_at END,
-    done_at = CASE WHEN :final THEN :now ELSE m.done_at END
+    sent_at = CASE WHEN CAST(:status AS text) = 'sent' THEN :now ELSE m.sent_at END,
+    done_at = CASE WHEN CAST(:final AS boolean) THEN :now ELSE m.done_at END
 FROM unnest(
     CAST(:ids AS uuid[]), CAST(:connectors AS text[]), CAST(:dues AS timestamptz[]),
     CAST(:codes AS text[]), CAST(:reasons AS text[]), CAST(:attempts AS int[])
 ) AS v(id, connector, due_at, error_code, error_reason, attempts)
-WHERE m.id = v.id AND m.status = 'sending' AND m.lease_owner = :worker
+WHERE m.id = v.id AND m.status = 'sending' AND m.lease_owner = CAST(:worker AS text)
 RETURNING m.id
 """
             ).bindparams(bindparam("now", type_=UTCDateTime()))
@@ -319,28 +320,59 @@ RETURNING m.id
             return
         await conn.execute(insert(PARTS), rows)
         # Receipts that beat their submit_sm_resp waited in pending_receipts: apply them now.
-        by_connector: dict[str, list[str]] = defaultdict(list)
+        by_connector: dict[str, set[str]] = defaultdict(set)
         for r in rows:
-            by_connector[r["connector"]].append(r["carrier_id"])
+            by_connector[r["connector"]] |= candidate_ids(r["carrier_id"])
         for connector, ids in by_connector.items():
-            pending = (
-                await conn.execute(
-                    select(PENDING_RECEIPTS).where(
-                        PENDING_RECEIPTS.c.connector == connector,
-                        PENDING_RECEIPTS.c.carrier_id.in_(ids),
-                    )
-                )
-            ).all()
-            if pending:
-                receipts = [
-                    Receipt(p.carrier_id, p.state, p.error_code, None, p.raw) for p in pending
+            await self._apply_pending(conn, connector, PENDING_RECEIPTS.c.carrier_id.in_(ids), now)
+
+    async def _apply_pending(
+        self, conn: AsyncConnection, connector: str, condition: Any, now: datetime
+    ) -> int:
+        """Apply the stored pending receipts that now match a part; drop those rows."""
+        pending = (
+            await conn.execute(
+                select(PENDING_RECEIPTS)
+                .where(PENDING_RECEIPTS.c.connector == connector, condition)
+                .order_by(PENDING_RECEIPTS.c.id)
+                .limit(5000)
+            )
+        ).all()
+        if not pending:
+            return 0
+        receipts = {
+            p.id: Receipt(p.carrier_id, p.state, p.error_code, None, p.raw) for p in pending
+        }
+        matched, _ = await self._match(conn, connector, list(receipts.values()))
+        done = {id(r) for r, _ in matched}
+        applied = [pid for pid, r in receipts.items() if id(r) in done]
+        if matched:
+            await self._apply_matched(conn, matched, now)
+            await conn.execute(delete(PENDING_RECEIPTS).where(PENDING_RECEIPTS.c.id.in_(applied)))
+        return len(applied)
+
+    async def reconcile_pending(self, now: datetime, retention: timedelta) -> int:
+        """Apply pending receipts whose parts were stored by another transaction meanwhile.
+
+        A receipt and its submit outcome may commit concurrently (in two workers, when the
+        carrier sends receipts down another worker's bind), each unseen by the other; this
+        sweep closes that window. Receipts unmatched past `retention` are dropped.
+        """
+        async with self.db.begin() as conn:
+            await conn.execute(
+                delete(PENDING_RECEIPTS).where(PENDING_RECEIPTS.c.received_at < now - retention)
+            )
+            connectors = (
+                (await conn.execute(select(PENDING_RECEIPTS.c.connector).distinct()))
+                .scalars()
+                .all()
+            )
+            return sum(
+                [
+                    await self._apply_pending(conn, c, PENDING_RECEIPTS.c.id.isnot(None), now)
+                    for c in connectors
                 ]
-                await self._apply(conn, connector, receipts, now)
-                await conn.execute(
-                    delete(PENDING_RECEIPTS).where(
-                        PENDING_RECEIPTS.c.id.in_([p.id for p in pending])
-                    )
-                )
+            )
 
     # -- receipts ----------------------------------------------------------------------
 
@@ -360,26 +392,7 @@ RETURNING m.id
         final = [r for r in receipts if r.state in _PART_FINAL]
         if not final:
             return 0
-        ids = {cid for r in final for cid in candidate_ids(r.carrier_id)}
-        parts = (
-            await conn.execute(
-                select(PARTS.c.message_id, PARTS.c.part, PARTS.c.carrier_id, PARTS.c.state).where(
-                    PARTS.c.connector == connector, PARTS.c.carrier_id.in_(ids)
-                )
-            )
-        ).all()
-        by_carrier = {p.carrier_id: p for p in parts}
-        matched, unmatched = [], []
-        for r in final:
-            # Exact id first: with sequential decimal ids, another reading of "16" may be
-            # another message of ours.
-            found = by_carrier.get(r.carrier_id) or next(
-                (by_carrier[c] for c in candidate_ids(r.carrier_id) if c in by_carrier), None
-            )
-            if found is None:
-                unmatched.append(r)
-            else:
-                matched.append((r, found))
+        matched, unmatched = await self._match(conn, connector, final)
         if unmatched:
             await conn.execute(
                 insert(PENDING_RECEIPTS),
@@ -395,8 +408,39 @@ RETURNING m.id
                     for r in unmatched
                 ],
             )
-        if not matched:
-            return 0
+        if matched:
+            await self._apply_matched(conn, matched, now)
+        return len(matched)
+
+    async def _match(
+        self, conn: AsyncConnection, connector: str, receipts: Sequence[Receipt]
+    ) -> tuple[list[tuple[Receipt, Any]], list[Receipt]]:
+        """Pair receipts with stored parts of `connector`, by normalised carrier id."""
+        ids = {cid for r in receipts for cid in candidate_ids(r.carrier_id)}
+        parts = (
+            await conn.execute(
+                select(PARTS.c.message_id, PARTS.c.part, PARTS.c.carrier_id, PARTS.c.state).where(
+                    PARTS.c.connector == connector, PARTS.c.carrier_id.in_(ids)
+                )
+            )
+        ).all()
+        by_carrier = {p.carrier_id: p for p in parts}
+        matched, unmatched = [], []
+        for r in receipts:
+            # Exact id first: with sequential decimal ids, another reading of "16" may be
+            # another message of ours.
+            found = by_carrier.get(r.carrier_id) or next(
+                (by_carrier[c] for c in candidate_ids(r.carrier_id) if c in by_carrier), None
+            )
+            if found is None:
+                unmatched.append(r)
+            else:
+                matched.append((r, found))
+        return matched, unmatched
+
+    async def _apply_matched(
+        self, conn: AsyncConnection, matched: list[tuple[Receipt, Any]], now: datetime
+    ) -> None:
         await conn.execute(
             update(PARTS)
             .where(and_(PARTS.c.message_id == bindparam("mid"), PARTS.c.part == bindparam("pno")))
@@ -407,7 +451,6 @@ RETURNING m.id
             ],
         )
         await self._settle_messages(conn, {p.message_id for _, p in matched}, now)
-        return len(matched)
 
     async def _settle_messages(
         self, conn: AsyncConnection, message_ids: set[uuid.UUID], now: datetime

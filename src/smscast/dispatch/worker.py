@@ -54,6 +54,7 @@ class WorkerConfig:
     drain_s: float = 10.0  # how long stop() waits for in-flight submits
     sweep_s: float = 5.0  # heartbeat, lease recovery and expiry sweeps
     receipt_timeout: timedelta = timedelta(hours=72)
+    pending_retention: timedelta = timedelta(days=3)  # unmatched receipts kept this long
     limits: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
 
@@ -125,6 +126,9 @@ class Worker:
         self._seg_buckets: dict[str, TokenBucket] = {}
         self._started: set[str] = set()
         self._ref = 0
+        # One write at a time per worker: a receipt and its own submit outcome committed
+        # concurrently could each miss the other (see SqlStore.reconcile_pending).
+        self._write_lock = asyncio.Lock()
         self.sent = 0  # counters for tests and metrics
         self.receipts_applied = 0
 
@@ -209,6 +213,8 @@ class Worker:
                 self._split_rates(live)
                 await self.store.recover_leases(now)
                 await self.store.expire_overdue(now, self.config.receipt_timeout)
+                async with self._write_lock:
+                    await self.store.reconcile_pending(now, self.config.pending_retention)
             except Exception as exc:
                 log.warning("housekeeping failed: %s", exc)
             with contextlib.suppress(TimeoutError):
@@ -351,11 +357,14 @@ class Worker:
     # -- writing -------------------------------------------------------------------------
 
     async def _write_outcomes(self, batch: list[Outcome]) -> None:
-        await self.store.record(self.id, batch, utcnow())
+        async with self._write_lock:
+            await self.store.record(self.id, batch, utcnow())
 
     def _receipt_writer(self, connector: str) -> Callable[[list[Receipt]], object]:
         async def write(batch: list[Receipt]) -> None:
-            self.receipts_applied += await self.store.apply_receipts(connector, batch, utcnow())
+            async with self._write_lock:
+                applied = await self.store.apply_receipts(connector, batch, utcnow())
+            self.receipts_applied += applied
 
         return write
 

@@ -241,8 +241,8 @@ UPDATE messages AS m SET
     status = CAST(:status AS text), updated_at = :now, lease_owner = NULL, lease_until = NULL,
     connector = COALESCE(v.connector, m.connector),
     due_at = COALESCE(v.due_at, m.due_at),
-    error_code = CASE WHEN CAST(:status AS text) = 'sent' THEN m.error_code ELSE v.error_code END,
-    error_reason = CASE WHEN CAST(:status AS text) = 'sent' THEN m.error_reason ELSE v.error_reason END,
+    error_code = v.error_code,
+    error_reason = v.error_reason,
     attempts = COALESCE(v.attempts, m.attempts),
     sent_at = CASE WHEN CAST(:status AS text) = 'sent' THEN :now ELSE m.sent_at END,
     done_at = CASE WHEN CAST(:final AS boolean) THEN :now ELSE m.done_at END
@@ -282,10 +282,9 @@ RETURNING m.id
             for col in ("connector", "due_at", "attempts"):
                 if v[col] is not None:
                     changes[col] = v[col]
+            changes |= {"error_code": v["error_code"], "error_reason": v["error_reason"]}
             if kind == "sent":
                 changes["sent_at"] = now
-            else:
-                changes |= {"error_code": v["error_code"], "error_reason": v["error_reason"]}
             if final:
                 changes["done_at"] = now
             row = (
@@ -303,7 +302,7 @@ RETURNING m.id
     async def _insert_parts(
         self, conn: AsyncConnection, sent: list[Outcome], now: datetime
     ) -> None:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "message_id": o.message_id,
                 "part": i,

@@ -35,6 +35,7 @@ from smscast.dispatch.policy import MAX_ATTEMPTS, backoff, describe
 from smscast.dispatch.ratelimit import TokenBucket
 from smscast.dispatch.routing import Router
 from smscast.dispatch.store import Claimed, DispatchStore, Outcome
+from smscast.messages.timing import recheck_window
 
 __all__ = ["Recheck", "Worker", "WorkerConfig"]
 
@@ -267,6 +268,19 @@ class Worker:
                 Outcome(m.id, "expired", code="expired", reason="expired before sending")
             )
             return
+        if m.window:
+            # The window may have closed while the message waited in a backlog.
+            verdict = recheck_window(m.window, m.to, now, m.expires_at)
+            if verdict is None:
+                self._outcomes.add(
+                    Outcome(m.id, "expired", code="expired", reason="its send window closed")
+                )
+                return
+            if isinstance(verdict, datetime):
+                self._outcomes.add(
+                    Outcome(m.id, "reschedule", due_at=verdict, reason="outside its send window")
+                )
+                return
         if self.recheck is not None:
             decided = self.recheck(m, now)
             if decided is not None:

@@ -39,6 +39,16 @@ class MessageIn(BaseModel):
     )
     smart_encoding: bool | None = None
     traffic: Literal["transactional", "marketing"] | None = None
+    send_at: datetime | None = Field(None, description="Not before this instant (with offset).")
+    expires_at: datetime | None = Field(None, description="Not after this instant.")
+    ttl: int | None = Field(None, ge=60, le=7 * 86400, description="Seconds the message may wait.")
+
+    @field_validator("send_at", "expires_at")
+    @classmethod
+    def _aware(cls, v: datetime | None) -> datetime | None:
+        if v is not None and v.utcoffset() is None:
+            raise ValueError("give a time zone offset or Z")
+        return v
 
     @field_validator("callback_url")
     @classmethod

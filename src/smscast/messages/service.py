@@ -6,7 +6,7 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -18,8 +18,10 @@ from smscast.encoding import analyze, smart_encode
 from smscast.errors import FieldError, InvalidRequest, NotFound, ValidationFailed
 from smscast.messages.models import EVENTS, MESSAGES
 from smscast.messages.schemas import MessageIn
+from smscast.messages.timing import NoSendWindow, plan
 from smscast.messages.writer import GroupWriter, WriteSet
 from smscast.numbers import InvalidNumber, normalise, sender_kind
+from smscast.scheduling import Window
 
 __all__ = ["ListFilters", "MessageService", "pydantic_errors", "to_out"]
 
@@ -75,6 +77,13 @@ class MessageService:
             body = smart_encode(body)
         info = analyze(body)
         traffic = item.traffic or ("marketing" if item.campaign_id else "transactional")
+        try:
+            timing = plan(principal.settings, to, traffic, now, _window_of(item))
+        except NoSendWindow as exc:
+            raise ValidationFailed(
+                "The message can never be sent.",
+                [{"field": "send_at", "code": "no_send_window", "message": exc.reason}],
+            ) from None
         mid = new_id()
         row = {
             "id": mid,
@@ -84,7 +93,7 @@ class MessageService:
             "body": body,
             "encoding": info.encoding,
             "segments": info.segments,
-            "status": "queued",
+            "status": timing.status,
             "traffic": traffic,
             "campaign_id": item.campaign_id,
             "batch_id": None,
@@ -95,9 +104,9 @@ class MessageService:
             "error_reason": None,
             "connector": None,
             "attempts": 0,
-            "window": None,
-            "due_at": now,
-            "expires_at": None,
+            "window": timing.window,
+            "due_at": timing.due_at,
+            "expires_at": timing.expires_at,
             "lease_owner": None,
             "lease_until": None,
             "created_at": now,
@@ -109,8 +118,8 @@ class MessageService:
             "message_id": mid,
             "at": now,
             "from_status": "accepted",
-            "to_status": "queued",
-            "reason": "accepted",
+            "to_status": timing.status,
+            "reason": timing.reason if timing.status == "scheduled" else "accepted",
             "data": None,
         }
         return WriteSet(messages=[row], events=[event])
@@ -191,6 +200,16 @@ class MessageService:
         items = [to_out(r._mapping) for r in rows[:limit]]
         next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
         return items, next_cursor
+
+
+def _window_of(item: MessageIn) -> Window | None:
+    if item.send_at is None and item.expires_at is None and item.ttl is None:
+        return None
+    return Window(
+        not_before=item.send_at,
+        not_after=item.expires_at,
+        ttl=timedelta(seconds=item.ttl) if item.ttl else None,
+    )
 
 
 def _sender(raw: str, region: str, errors: list[FieldError]) -> str | None:

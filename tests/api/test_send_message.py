@@ -28,6 +28,7 @@ async def test_send_answers_201_with_the_stored_message(client, tenant: Tenant):
     got = await client.get(f"/v1/messages/{m['id']}", headers=tenant.basic)
     assert got.status_code == 200
     assert got.json()["body"] == "Spring Sale Starts Today"
+    assert got.json()["tags"] == ["spring"] and got.json()["metadata"] == {"order": 42}
     assert [(e["from_status"], e["to_status"]) for e in got.json()["events"]] == [
         ("accepted", "queued")
     ]

@@ -69,7 +69,9 @@ class Inbound:
 class ConnectorError(Exception):
     """A submit that failed. `permanent` says whether a retry can ever succeed."""
 
-    def __init__(self, code: str, reason: str, *, permanent: bool, carrier_status: int | None = None):
+    def __init__(
+        self, code: str, reason: str, *, permanent: bool, carrier_status: int | None = None
+    ):
         super().__init__(f"{code}: {reason}")
         self.code = code
         self.reason = reason

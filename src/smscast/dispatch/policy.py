@@ -11,7 +11,11 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-__all__ = ["ERRORS", "MAX_ATTEMPTS", "ErrorInfo", "backoff", "describe"]
+__all__ = ["ERRORS", "MAX_ATTEMPTS", "NEVER_SENT", "ErrorInfo", "backoff", "describe"]
+
+# Failures where the message never left us: waiting for the carrier costs no attempt, so an
+# outage does not use up a message's retries.
+NEVER_SENT = frozenset({"not_bound"})
 
 # With the delays below, 20 attempts span about two hours: a carrier outage of that
 # length does not fail messages.
@@ -34,7 +38,7 @@ ERRORS: dict[str, ErrorInfo] = {
         ErrorInfo("queue_full", "The carrier's queue is full (0x14).", False),
         ErrorInfo("timeout", "The carrier did not answer in time.", False),
         ErrorInfo("bind_lost", "The connection to the carrier was lost.", False),
-        ErrorInfo("no_bind", "No connection to the carrier is up.", False),
+        ErrorInfo("not_bound", "No connection to the carrier is up.", False),
         ErrorInfo("system_error", "The carrier reported a system error (0x08).", False),
         ErrorInfo("invalid_destination", "The carrier refused the destination number.", True),
         ErrorInfo("invalid_source", "The carrier refused the sender.", True),
@@ -54,7 +58,13 @@ def describe(code: str) -> ErrorInfo:
     return ERRORS.get(code) or ErrorInfo(code, f"The carrier refused the message ({code}).", True)
 
 
-def backoff(attempt: int, rng: random.Random | None = None) -> timedelta:
-    """Delay before retry number `attempt` (1-based): full jitter over an exponential cap."""
-    cap = min(MAX_DELAY_S, BASE_DELAY_S * 2 ** max(0, attempt - 1))
+def backoff(
+    attempt: int,
+    rng: random.Random | None = None,
+    *,
+    base_s: float = BASE_DELAY_S,
+    max_s: float = MAX_DELAY_S,
+) -> timedelta:
+    """Delay before retry number `attempt` (1-based): jitter over an exponential cap."""
+    cap = min(max_s, base_s * 2 ** max(0, attempt - 1))
     return timedelta(seconds=(rng or random).uniform(cap / 2, cap))

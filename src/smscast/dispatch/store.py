@@ -30,7 +30,7 @@ from smscast.messages.models import EVENTS, MESSAGES, PARTS, PENDING_RECEIPTS
 
 __all__ = ["Claimed", "DispatchStore", "Outcome", "SqlStore"]
 
-OutcomeKind = Literal["sent", "retry", "failed", "expired", "reschedule", "release"]
+OutcomeKind = Literal["sent", "retry", "failed", "expired", "reschedule", "release", "cancel"]
 
 # The status each outcome moves a `sending` message to.
 _TARGET: dict[OutcomeKind, str] = {
@@ -40,6 +40,7 @@ _TARGET: dict[OutcomeKind, str] = {
     "expired": "expired",
     "reschedule": "scheduled",
     "release": "queued",
+    "cancel": "canceled",  # a claim-time check refused it (the recipient opted out)
 }
 
 # Part states that end a part; a message is final when all its parts are.
@@ -222,7 +223,7 @@ class SqlStore:
         items: list[Outcome],
         now: datetime,
     ) -> set[uuid.UUID]:
-        final = kind in ("failed", "expired")
+        final = kind in ("failed", "expired", "cancel")
         values = [
             {
                 "id": o.message_id,

@@ -31,11 +31,19 @@ from smscast.connectors.base import (
 )
 from smscast.connectors.smpp.receipts import normalise_id
 from smscast.db import utcnow
-from smscast.dispatch.policy import MAX_ATTEMPTS, backoff, describe
+from smscast.dispatch.policy import (
+    BASE_DELAY_S,
+    MAX_ATTEMPTS,
+    MAX_DELAY_S,
+    NEVER_SENT,
+    backoff,
+    describe,
+)
 from smscast.dispatch.ratelimit import TokenBucket
 from smscast.dispatch.routing import Router
 from smscast.dispatch.store import Claimed, DispatchStore, Outcome
 from smscast.messages.timing import recheck_window
+from smscast.observability.metrics import DispatchMetrics
 
 __all__ = ["Recheck", "Worker", "WorkerConfig"]
 
@@ -57,6 +65,10 @@ class WorkerConfig:
     receipt_timeout: timedelta = timedelta(hours=72)
     pending_retention: timedelta = timedelta(days=3)  # unmatched receipts kept this long
     limits: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    retry_base_s: float = BASE_DELAY_S  # first retry after about this long, doubling
+    retry_max_s: float = MAX_DELAY_S
+    max_attempts: int = MAX_ATTEMPTS
+    unavailable_retry_s: float = 2.0  # a connector that is down: look again after this long
 
 
 class _Buffer:
@@ -132,11 +144,13 @@ class Worker:
         self._write_lock = asyncio.Lock()
         self.sent = 0  # counters for tests and metrics
         self.receipts_applied = 0
+        self.metrics = DispatchMetrics(self.connectors)
 
     # -- lifecycle ---------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set, then drain and return."""
+        self.metrics.attach()  # shown by /metrics and /readyz while it runs
         for name in self.connectors:
             tps, sps = self.config.limits.get(name, (None, None))
             self._msg_buckets[name] = TokenBucket(tps)
@@ -163,6 +177,7 @@ class Worker:
             await asyncio.gather(*helpers, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await self.store.leave(self.id)
+            self.metrics.detach()
 
     async def _keep_started(self, name: str, stop: asyncio.Event) -> None:
         delay = 1.0
@@ -184,6 +199,7 @@ class Worker:
         try:
             async for event in self.connectors[name].events():
                 if isinstance(event, Receipt):
+                    self.metrics.receipt(name, event)
                     self._receipts[name].add(event)
                 elif self.on_inbound is not None:
                     result = self.on_inbound(name, event)
@@ -292,6 +308,9 @@ class Worker:
                 Outcome(m.id, "failed", code="no_route", reason=describe("no_route").description)
             )
             return
+        if name not in self._started:
+            self._outcomes.add(self._failure(m, name, "not_bound", "connector not started", False))
+            return
         await self._msg_buckets[name].take(1)
         await self._seg_buckets[name].take(m.segments)
         self._ref = (self._ref + 1) % 65536
@@ -303,35 +322,46 @@ class Worker:
             reference=self._ref,
             expires_at=m.expires_at,
         )
+        started = time.perf_counter()
         try:
             result = await self.connectors[name].submit(message)
         except ConnectorError as exc:
             self._outcomes.add(self._failure(m, name, exc.code, exc.reason, exc.permanent))
             return
         except Exception as exc:  # a connector bug must not lose the message
-            log.exception("connector %s raised on submit", name)
+            log.exception("connector %s raised on submit", name, extra={"message_id": str(m.id)})
             self._outcomes.add(self._failure(m, name, "system_error", str(exc), False))
             return
+        finally:
+            self.metrics.submitted(name, time.perf_counter() - started)
         self.sent += 1
-        self._outcomes.add(
-            Outcome(
-                m.id,
-                "sent",
-                connector=name,
-                carrier_ids=[normalise_id(c) for c in result.carrier_ids],
-            )
-        )
+        carrier_ids = [normalise_id(c) for c in result.carrier_ids]
+        self.metrics.sent(name, carrier_ids)
+        self._outcomes.add(Outcome(m.id, "sent", connector=name, carrier_ids=carrier_ids))
 
     def _failure(
         self, m: Claimed, connector: str, code: str, reason: str, permanent: bool
     ) -> Outcome:
+        cfg = self.config
+        if code in NEVER_SENT:
+            due = utcnow() + timedelta(seconds=cfg.unavailable_retry_s)
+            if m.expires_at is None or due < m.expires_at:
+                return Outcome(
+                    m.id,
+                    "retry",
+                    connector=connector,
+                    code=code,
+                    reason=reason,
+                    due_at=due,
+                    attempts=m.attempts,
+                )
         attempts = m.attempts + 1
         if permanent:
             return Outcome(
                 m.id, "failed", connector=connector, code=code, reason=reason, attempts=attempts
             )
-        due = utcnow() + backoff(attempts)
-        if attempts >= MAX_ATTEMPTS or (m.expires_at is not None and due >= m.expires_at):
+        due = utcnow() + backoff(attempts, base_s=cfg.retry_base_s, max_s=cfg.retry_max_s)
+        if attempts >= cfg.max_attempts or (m.expires_at is not None and due >= m.expires_at):
             return Outcome(
                 m.id,
                 "failed",
@@ -373,6 +403,7 @@ class Worker:
     async def _write_outcomes(self, batch: list[Outcome]) -> None:
         async with self._write_lock:
             await self.store.record(self.id, batch, utcnow())
+        self.metrics.recorded(batch)
 
     def _receipt_writer(self, connector: str) -> Callable[[list[Receipt]], object]:
         async def write(batch: list[Receipt]) -> None:

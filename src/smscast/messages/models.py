@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Table, Text, Uuid, text
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Table, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smscast.db import Base, BigId, JSONType, UTCDateTime, new_id, utcnow
@@ -45,8 +46,20 @@ class Message(Base):
         ),
         Index("ix_messages_account_id_id", "account_id", "id"),
         Index("ix_messages_account_to", "account_id", "to"),
-        Index("ix_messages_batch", "batch_id"),
-        Index("ix_messages_campaign", "campaign_id"),
+        # Partial: most messages belong to no batch or campaign, and every status update of
+        # a row writes a new entry into each index that covers it.
+        Index(
+            "ix_messages_batch",
+            "batch_id",
+            postgresql_where=text("batch_id IS NOT NULL"),
+            sqlite_where=text("batch_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_messages_campaign",
+            "campaign_id",
+            postgresql_where=text("campaign_id IS NOT NULL"),
+            sqlite_where=text("campaign_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -68,6 +81,8 @@ class Message(Base):
     connector: Mapped[str | None] = mapped_column(String(64), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     window: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    # Price of all its segments at accept time (migration 0005); NULL when no price is set.
+    cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 6), nullable=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)

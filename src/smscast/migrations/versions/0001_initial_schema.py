@@ -175,8 +175,20 @@ def upgrade() -> None:
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.create_index("ix_messages_account_id_id", ["account_id", "id"], unique=False)
         batch_op.create_index("ix_messages_account_to", ["account_id", "to"], unique=False)
-        batch_op.create_index("ix_messages_batch", ["batch_id"], unique=False)
-        batch_op.create_index("ix_messages_campaign", ["campaign_id"], unique=False)
+        batch_op.create_index(
+            "ix_messages_batch",
+            ["batch_id"],
+            unique=False,
+            postgresql_where=sa.text("batch_id IS NOT NULL"),
+            sqlite_where=sa.text("batch_id IS NOT NULL"),
+        )
+        batch_op.create_index(
+            "ix_messages_campaign",
+            ["campaign_id"],
+            unique=False,
+            postgresql_where=sa.text("campaign_id IS NOT NULL"),
+            sqlite_where=sa.text("campaign_id IS NOT NULL"),
+        )
         batch_op.create_index(
             "ix_messages_claim",
             ["due_at"],

@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-pg check lint bench setup clean
+.PHONY: run test test-sqlite test-pg check lint bench soak fuzz setup clean
 
 setup: $(VENV)/.synced
 
@@ -36,6 +36,13 @@ lint: setup
 	$(BIN)/mypy
 
 check: lint test  ## ruff format check, ruff lint, mypy, pytest
+
+soak: setup  ## 60 s of steady load on a real server, SQLite then PostgreSQL; RSS must stay flat
+	SMSCAST_SOAK_S=60 $(BIN)/pytest -q -s tests/soak $(PYTEST_ARGS)
+	SMSCAST_SOAK_S=60 SMSCAST_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -s tests/soak $(PYTEST_ARGS)
+
+fuzz: setup  ## the API fuzz in depth: invalid boundary cases too, 200 examples an operation
+	SMSCAST_FUZZ_EXAMPLES=200 $(BIN)/pytest -q tests/fuzz $(PYTEST_ARGS)
 
 bench: setup  ## every benchmark in bench/, figures into docs/performance.md
 	$(BIN)/python bench/run_all.py

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from smscast.connectors import registry
 from smscast.connectors.service import ConnectorService
 from smscast.dispatch import Route, Router, SqlStore, Worker, WorkerConfig
+from smscast.inbound.hooks import worker_hooks
 from smscast.services import Services
 
 __all__ = ["build_worker", "embedded", "ensure_simulator_connector"]
@@ -42,7 +43,16 @@ async def build_worker(services: Services, config: WorkerConfig | None = None) -
     ]
     config = config or WorkerConfig()
     config.limits = {row.name: (row.tps, row.sps) for row in rows}
-    return Worker(SqlStore(services.db), connectors, Router(routes), config)
+    # Opt-outs: re-checked at claim time from a list kept in memory; MO messages handled.
+    hooks = await worker_hooks(services.db, services.inbound)
+    return Worker(
+        SqlStore(services.db),
+        connectors,
+        Router(routes),
+        config,
+        recheck=hooks.guard,
+        on_inbound=hooks.on_inbound,
+    )
 
 
 @asynccontextmanager

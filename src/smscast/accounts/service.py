@@ -61,12 +61,34 @@ class Identity:
 class Credentials:
     """The credential store behind every auth scheme (Basic, Bearer, x-api-key)."""
 
-    def __init__(self, db: Database, secret_key: str, *, token_ttl_s: int, cache_s: float):
+    def __init__(
+        self,
+        db: Database,
+        secret_key: str,
+        *,
+        token_ttl_s: int,
+        cache_s: float,
+        cache_size: int = 10_000,
+    ):
         self.db = db
         self._pepper = secret_key.encode()
         self.token_ttl = timedelta(seconds=token_ttl_s)
         self.cache_s = cache_s
+        self.cache_size = cache_size
         self._cache: dict[str, tuple[float, str, Principal]] = {}
+
+    def _remember(self, key: str, ttl: float, digest: str, principal: Principal) -> None:
+        """Cache a verified credential. Expired entries are never read again but would stay
+        (one per access token ever used): past `cache_size`, drop them, then the oldest."""
+        if ttl <= 0:
+            return
+        now = time.monotonic()
+        if len(self._cache) >= self.cache_size:
+            self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+            excess = len(self._cache) - self.cache_size * 9 // 10
+            for old in list(self._cache)[: max(0, excess)]:
+                del self._cache[old]  # dicts keep insertion order: the oldest first
+        self._cache[key] = (now + ttl, digest, principal)
 
     def hash(self, secret: str) -> str:
         return hmac.new(self._pepper, secret.encode(), hashlib.sha256).hexdigest()
@@ -144,12 +166,15 @@ class Credentials:
             hmac.compare_digest(digest, digest)  # same work on unknown keys
             raise Unauthenticated("Invalid API key or secret.")
         key, account = row
-        if key.revoked_at is not None or account.disabled_at is not None:
-            raise Unauthenticated("This API key has been revoked.")
         principal = Principal(account.id, key.id, account.default_region, account.settings or {})
-        self._cache[api_key] = (time.monotonic() + self.cache_s, key.secret_hash, principal)
+        revoked = key.revoked_at is not None or account.disabled_at is not None
+        if not revoked:
+            self._remember(api_key, self.cache_s, key.secret_hash, principal)
+        # The secret first: without it, nobody learns whether a key exists or was revoked.
         if not hmac.compare_digest(key.secret_hash, digest):
             raise Unauthenticated("Invalid API key or secret.")
+        if revoked:
+            raise Unauthenticated("This API key has been revoked.")
         return principal
 
     async def verify_api_key(self, api_secret: str) -> Principal:
@@ -172,7 +197,7 @@ class Credentials:
         if key.revoked_at is not None or account.disabled_at is not None:
             raise Unauthenticated("This API key has been revoked.")
         principal = Principal(account.id, key.id, account.default_region, account.settings or {})
-        self._cache["s:" + digest] = (time.monotonic() + self.cache_s, digest, principal)
+        self._remember("s:" + digest, self.cache_s, digest, principal)
         return principal
 
     async def issue_token(self, api_key: str, api_secret: str) -> tuple[str, datetime]:
@@ -215,5 +240,5 @@ class Credentials:
             raise Unauthenticated("This API key has been revoked.")
         principal = Principal(account.id, key.id, account.default_region, account.settings or {})
         ttl = min(self.cache_s, (tok.expires_at - now).total_seconds())
-        self._cache["t:" + digest] = (time.monotonic() + ttl, digest, principal)
+        self._remember("t:" + digest, ttl, digest, principal)
         return principal

@@ -11,8 +11,28 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smscast import __version__
 from smscast.api import errors
-from smscast.api.routers import auth, connectors, health, messages
+from smscast.api.limits import AuthFailureGuard, Limits
+from smscast.api.routers import (
+    auth,
+    batches,
+    brands,
+    campaigns,
+    connectors,
+    contacts,
+    health,
+    inbound,
+    links,
+    lists,
+    messages,
+    optouts,
+    pricing,
+    senders,
+    templates,
+    webhooks,
+)
 from smscast.config import Settings, get_settings
+from smscast.observability.http import RequestId, RequestMetrics
+from smscast.observability.logs import setup_logging
 from smscast.services import Services
 
 __all__ = ["create_app"]
@@ -34,20 +54,35 @@ class BodyLimit:
                 await _too_large(send, self.limit)
                 return
         seen = 0
+        tripped = started = False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, tripped
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    tripped = True
                     raise _BodyTooLarge
             return message
 
+        async def guarded(message: Message) -> None:
+            # A handler may catch the error raised from `receive` and answer something else
+            # (FastAPI's body parsing turns it into a 400): once tripped, the answer is 413.
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if tripped:
+                    await _too_large(send, self.limit)
+                    return
+            if not tripped:
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
+            await self.app(scope, limited, guarded)
         except _BodyTooLarge:
-            await _too_large(send, self.limit)
+            if not started:
+                await _too_large(send, self.limit)
 
 
 class _BodyTooLarge(Exception):
@@ -90,16 +125,28 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
         docs_url="/docs",
         openapi_url="/openapi.json",
+        responses=errors.PROBLEM_RESPONSES,
     )
     if services is not None:
         app.state.services = services
     errors.install(app)
-    for module in (health, auth, messages, connectors):
+    for module in (links, health, auth, messages, connectors, optouts, inbound):
         app.include_router(module.router)
+    for module in (brands, campaigns, contacts, lists, templates, senders, pricing, batches):
+        app.include_router(module.router)  # campaigns and batches (issue 5)
+    app.include_router(webhooks.router)  # webhooks (issue 8)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.state.limits = Limits.from_settings(settings)
+    app.add_middleware(
+        AuthFailureGuard, limits=app.state.limits, credential_paths=["/v1/oauth/token"]
+    )
+    # Added last = outermost: every answer (413s included) is timed and carries its id.
+    app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestId)
     return app
 
 
 def app_factory() -> Any:
     """Entry point for `uvicorn --factory smscast.api.app:app_factory` (one per worker process)."""
+    setup_logging(get_settings())  # a fresh process: uvicorn's spawn does not inherit ours
     return create_app()

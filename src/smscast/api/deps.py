@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from smscast import idempotency
 from smscast.accounts.service import Principal
+from smscast.api.limits import Limits
 from smscast.errors import Unauthenticated, UnsupportedMediaType
 from smscast.lib.jsonx import dumps, jsonable
 from smscast.messages.writer import WriteSet
@@ -48,6 +49,15 @@ def parse_basic(value: str) -> tuple[str, str]:
 
 
 async def authenticate(request: Request, services: ServicesDep) -> Principal:
+    """Who is calling (Basic, Bearer or x-api-key), within their key's request rate."""
+    principal = await _identify(request, services)
+    limits: Limits | None = getattr(request.app.state, "limits", None)
+    if limits is not None:
+        limits.check_rate(principal.api_key_id)
+    return principal
+
+
+async def _identify(request: Request, services: Services) -> Principal:
     """Basic key:secret, Bearer access token, or x-api-key: one store behind all three."""
     auth = request.headers.get("authorization")
     if auth:

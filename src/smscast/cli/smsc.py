@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 import sys
+import time
 
 import typer
 
@@ -76,4 +77,5 @@ async def _run(sim: Simulator) -> None:
         await stop.wait()
     finally:
         await sim.stop()
-        print(json.dumps(dict(sim.stats)), file=sys.stderr, flush=True)
+        stats = {**sim.stats, "cpu_s": round(time.process_time(), 2)}
+        print(json.dumps(stats), file=sys.stderr, flush=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 from typing import Annotated
 
@@ -12,6 +11,7 @@ import typer
 from smscast.config import get_settings
 from smscast.dispatch import WorkerConfig
 from smscast.migrate import upgrade
+from smscast.observability.logs import setup_logging
 
 __all__ = ["worker"]
 
@@ -25,9 +25,7 @@ def worker(
 ) -> None:
     """Claim due messages and send them through the configured connectors until SIGTERM."""
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    setup_logging(settings)
     if migrate:
         upgrade(settings)
     config = WorkerConfig(batch=batch, max_in_flight=in_flight, drain_s=drain_s)
@@ -39,13 +37,22 @@ async def _run(config: WorkerConfig) -> None:
     from smscast.runtime import build_worker
     from smscast.services import Services
 
-    services = Services.build(get_settings(), pool_size=4)
+    settings = get_settings()
+    services = Services.build(settings, pool_size=4)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    metrics = None
+    if settings.metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        # Each worker process is its own scrape target (a thread of prometheus-client's).
+        metrics, _ = start_http_server(settings.metrics_port, settings.host)
     try:
         w = await build_worker(services, config)
         await w.run(stop)
     finally:
         await services.close()
+        if metrics is not None:
+            metrics.shutdown()

@@ -28,6 +28,7 @@ from smscast.db import Database, UTCDateTime
 from smscast.dispatch.models import WORKERS
 from smscast.messages.models import EVENTS, MESSAGES, PARTS, PENDING_RECEIPTS
 from smscast.messages.writer import copy_rows
+from smscast.webhooks.outbox import enqueue_message_events
 
 __all__ = ["Claimed", "DispatchStore", "Outcome", "SqlStore"]
 
@@ -686,6 +687,8 @@ async def _events(
         for mid, prev, new, reason, code in rows
     ]
     await _insert(conn, EVENTS, values)
+    # The webhook outbox for these changes, in this same transaction (`rows` is a list).
+    await enqueue_message_events(conn, [(m, new, now, r, c) for m, _, new, r, c in rows])
 
 
 async def _insert(conn: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:

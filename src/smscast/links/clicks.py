@@ -1,12 +1,15 @@
 """Recording clicks without slowing the redirect: buffered in memory, written in batches.
 
 A redirect appends its click to an in-process buffer and answers at once; a background task
-writes the buffer every `click_flush_interval_s` (sooner when it fills) with one multi-row
-INSERT in one transaction. What a crash can lose: the clicks of the last flush interval (one
-second by default) of the process that died, and nothing else. A click is analytics, not a
-message: the redirect itself never depends on the database write. A graceful stop (SIGTERM,
-lifespan shutdown) writes what is buffered. While the database is unreachable the buffer keeps
-up to `max_buffered` clicks and retries; clicks beyond that are dropped and counted.
+writes the buffer every `click_flush_interval_s` (sooner when 5,000 are waiting) with one
+statement (COPY on PostgreSQL) in one transaction. The redirect never waits for the database.
+
+What a crash (kill -9, out of memory, power) loses: the clicks buffered in the process that
+died, which are those of the last flush interval (one second by default), or, while the
+database is unreachable, all those since it went away (at most `max_buffered`, beyond which
+new clicks are dropped and counted). A graceful stop (SIGTERM, lifespan shutdown) writes the
+buffer first. A click is analytics, not a message: that trade buys a redirect that costs no
+database write.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,11 +30,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from smscast.db import Database
 from smscast.links.models import CLICKS
 
-__all__ = ["ClickEvent", "ClickRecorder", "anonymise_ip", "record_clicks"]
+__all__ = ["COLUMNS", "ClickEvent", "ClickRecorder", "anonymise_ip", "record_clicks"]
 
 log = logging.getLogger(__name__)
 
 USER_AGENT_MAX = 512
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}\Z")
+COLUMNS = ["link_id", "message_id", "account_id", "at", "human", "bot", "user_agent", "ip"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,19 @@ class ClickEvent:
     bot: str | None
     user_agent: str | None
     ip: str | None  # already anonymised
+
+    def record(self) -> tuple[Any, ...]:
+        """The values in `COLUMNS` order."""
+        return (
+            self.link_id,
+            self.message_id,
+            self.account_id,
+            self.at,
+            self.human,
+            self.bot,
+            self.user_agent,
+            self.ip,
+        )
 
     def row(self) -> dict[str, Any]:
         return {
@@ -72,6 +92,8 @@ def anonymise_ip(raw: str | None) -> str | None:
     """Zero the last octet of an IPv4 address, the last 80 bits of an IPv6 one."""
     if not raw:
         return None
+    if _IPV4.match(raw):  # the common case, without building an address object
+        return raw[: raw.rindex(".")] + ".0"
     try:
         ip = ipaddress.ip_address(raw.split("%", 1)[0])
     except ValueError:
@@ -84,12 +106,20 @@ def anonymise_ip(raw: str | None) -> str | None:
 
 
 async def record_clicks(conn: AsyncConnection, clicks: list[ClickEvent]) -> None:
-    """Insert clicks with one statement, in the caller's transaction.
+    """Insert clicks with one statement (COPY on PostgreSQL), in the caller's transaction.
 
     This is where `message.clicked` webhooks are enqueued, in the same transaction, so an
     event exists if and only if its click does.
     """
-    await conn.execute(insert(CLICKS), [c.row() for c in clicks])
+    if conn.dialect.name == "postgresql":
+        # COPY takes a third of the CPU of a multi-row INSERT, and holds the event loop
+        # (which is serving redirects) that much less.
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        records = [c.record() for c in clicks]
+        await driver.copy_records_to_table(CLICKS.name, records=records, columns=COLUMNS)
+    else:
+        await conn.execute(insert(CLICKS), [c.row() for c in clicks])
     # message.clicked: for each human click, the webhook outbox goes here, e.g.
     #     for click in clicks:
     #         if click.human:

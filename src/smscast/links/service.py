@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -28,6 +27,7 @@ from smscast.errors import InvalidRequest, NotFound
 from smscast.links.agents import not_human
 from smscast.links.clicks import USER_AGENT_MAX, ClickEvent, ClickRecorder, anonymise_ip
 from smscast.links.codes import is_code
+from smscast.links.lookups import CodeLookups
 from smscast.links.models import CLICKS, LINKS
 from smscast.links.shortener import Shortener
 from smscast.messages.models import MESSAGES
@@ -37,6 +37,7 @@ __all__ = ["LinkService", "Scope", "Target", "location"]
 ScopeKind = Literal["campaign_id", "batch_id", "message_id"]
 
 _L, _C, _M = LINKS, CLICKS, MESSAGES
+_PROSE_TAIL = ".,;:!?)]}'\"*"
 _HUMAN = case((_C.c.human, 1), else_=0)
 _BOT = case((_C.c.human, 0), else_=1)
 _HUMAN_MESSAGE = case((_C.c.human, _C.c.message_id), else_=None)
@@ -69,11 +70,12 @@ class LinkService:
         code_length: int = 7,
         retention_days: int = 180,
         flush_interval_s: float = 1.0,
-        cache_size: int = 100_000,
+        cache_size: int = 20_000,  # ~8 MB; a preview fetch and the click come seconds apart
     ):
         self.db = db
         self.shortener = Shortener(short_url_base, code_length=code_length)
         self.clicks = ClickRecorder(db, interval_s=flush_interval_s)
+        self.lookups = CodeLookups(db)
         self.retention = timedelta(days=retention_days)
         self.cache_size = cache_size
         self._cache: OrderedDict[str, Target] = OrderedDict()
@@ -92,23 +94,24 @@ class LinkService:
         )
 
     async def close(self) -> None:
+        await self.lookups.close()
         await self.clicks.close()
 
     # -- the redirect ---------------------------------------------------------------------
 
     async def resolve(self, code: str) -> Target | None:
-        """The link behind `code`, from the cache or one primary-key lookup; None if unknown."""
+        """The link behind `code`, from the cache or the database (batched); None if unknown."""
         target = self._cache.get(code)
         if target is not None:
             self._cache.move_to_end(code)
             return target
         if not is_code(code):
-            return None
-        query = select(_L.c.id, _L.c.message_id, _L.c.account_id, _L.c.url, _L.c.created_at).where(
-            _L.c.code == code
-        )
-        async with self.db.engine.connect() as conn:
-            row = (await conn.execute(query)).first()
+            # Some apps keep a sentence's final "." or ")" in the link they open.
+            code = code.rstrip(_PROSE_TAIL)
+            if not is_code(code):
+                return None
+            return await self.resolve(code)
+        row = await self.lookups.get(code)
         if row is None:
             return None  # not cached: a code may be committed by another process any time
         target = Target(
@@ -127,13 +130,13 @@ class LinkService:
         target: Target,
         *,
         method: str,
-        headers: Mapping[str, str],
+        user_agent: str,
+        purpose: str | None,
         client_ip: str | None,
         now: datetime,
     ) -> None:
         """Buffer the click of this request (see `links.clicks`); never waits."""
-        reason = not_human(method, headers)
-        agent = headers.get("user-agent") or None
+        reason = not_human(method, user_agent, purpose)
         self.clicks.record(
             ClickEvent(
                 link_id=target.link_id,
@@ -143,7 +146,7 @@ class LinkService:
                 at=now,
                 human=reason is None,
                 bot=reason,
-                user_agent=agent[:USER_AGENT_MAX] if agent else None,
+                user_agent=user_agent[:USER_AGENT_MAX] or None,
                 ip=anonymise_ip(client_ip),
             )
         )
@@ -234,7 +237,8 @@ class LinkService:
 
     async def stats(self, principal: Principal, scope: Scope) -> dict[str, Any]:
         """Click statistics of a campaign, a batch or a message; 404 if the account has none."""
-        in_scope = and_(_M.c.account_id == principal.account_id, _M.c[scope.kind] == scope.value)
+        column = _M.c.id if scope.kind == "message_id" else _M.c[scope.kind]
+        in_scope = and_(_M.c.account_id == principal.account_id, column == scope.value)
         links = _L.join(_M, _M.c.id == _L.c.message_id)
         clicks = _C.join(_M, _M.c.id == _C.c.message_id)
         by_url_clicks = _C.join(_L, _L.c.id == _C.c.link_id).join(_M, _M.c.id == _C.c.message_id)

@@ -39,6 +39,7 @@ class MessageIn(BaseModel):
     )
     smart_encoding: bool | None = None
     traffic: Literal["transactional", "marketing"] | None = None
+    shorten_links: bool = False  # links become tracked short URLs before segments are counted
     send_at: datetime | None = Field(None, description="Not before this instant (with offset).")
     expires_at: datetime | None = Field(None, description="Not after this instant.")
     ttl: int | None = Field(None, ge=60, le=7 * 86400, description="Seconds the message may wait.")
@@ -115,6 +116,7 @@ class PreviewIn(BaseModel):
 
     body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
     smart_encoding: bool = False
+    shorten_links: bool = False
 
 
 class SmartPreview(BaseModel):
@@ -122,6 +124,17 @@ class SmartPreview(BaseModel):
     encoding: str
     segments: int
     segments_saved: int
+
+
+class ShorteningPreview(BaseModel):
+    """What `shorten_links` does to the body: its links, and the cost with short URLs."""
+
+    links: list[str]  # the targets found, in order
+    short_url_length: int  # each link becomes this many characters
+    body: str  # XXXXXXX stands for the codes, drawn per message when it is sent
+    encoding: str
+    segments: int
+    segments_saved: int  # negative when the short URLs are longer than the links
 
 
 class PreviewOut(BaseModel):
@@ -132,4 +145,5 @@ class PreviewOut(BaseModel):
     per_segment: int
     unicode_chars: list[str]
     smart_encoding: SmartPreview | None
+    shortening: ShorteningPreview | None = None  # when the body has links
     body: str

@@ -6,6 +6,7 @@ accepted ─┬─> queued ────┬─> sending ─┬─> sent ─┬─
           │                           │         └─> expired
           └─> rejected                ├─> queued      (transient error: retry later)
                                       ├─> failed      (permanent error)
+                                      ├─> canceled    (opted out while it waited)
                                       └─> expired
 queued / scheduled ─> canceled | expired ; queued <-> scheduled (window moved)
 """
@@ -20,7 +21,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "accepted": frozenset({"queued", "scheduled", "rejected"}),
     "queued": frozenset({"sending", "scheduled", "canceled", "expired", "rejected"}),
     "scheduled": frozenset({"queued", "sending", "canceled", "expired", "rejected"}),
-    "sending": frozenset({"sent", "queued", "scheduled", "failed", "expired"}),
+    # canceled: a claim-time check found the recipient opted out after it was accepted.
+    "sending": frozenset({"sent", "queued", "scheduled", "failed", "expired", "canceled"}),
     "sent": frozenset({"delivered", "undelivered", "failed", "expired"}),
     "delivered": frozenset(),
     "undelivered": frozenset(),

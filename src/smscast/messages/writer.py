@@ -21,8 +21,8 @@ from sqlalchemy import JSON, Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from smscast.db import Database
-from smscast.lib.jsonx import dumps
 from smscast.idempotency import IDEMPOTENCY
+from smscast.lib.jsonx import dumps
 from smscast.links.store import insert_links
 from smscast.messages.models import EVENTS, MESSAGES
 
@@ -80,6 +80,11 @@ async def copy_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, An
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
+    if not driver.is_in_transaction():
+        # SQLAlchemy sends BEGIN with the first statement it runs itself; COPY goes around
+        # it, so with nothing run yet each COPY would commit on its own, outside the
+        # transaction (a message without its event; a retried group hitting its own rows).
+        await conn.exec_driver_sql("SELECT 1")
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
 
 

@@ -1,4 +1,5 @@
-"""ASGI middleware for the API: request ids, and per-route metrics with an access log line.
+"""ASGI middleware for the API: request ids, and per-route metrics with an access log line
+(server errors and slow requests at the default level, every request at debug).
 
 Plain ASGI (not BaseHTTPMiddleware), so a request costs a few microseconds more, not a task.
 """
@@ -9,6 +10,7 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,6 +26,8 @@ HEADER = b"x-request-id"
 _VALID = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
 # Probes that succeed every few seconds would drown the access log.
 _QUIET = frozenset({"/healthz", "/readyz", "/metrics"})
+SLOW_S = 1.0  # a request this slow is logged at INFO
+_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
 
 class RequestId:
@@ -76,10 +80,20 @@ class RequestMetrics:
             seconds = time.perf_counter() - started
             route = _template(scope)
             method = scope["method"]
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_SECONDS.labels(method, route, str(status)).observe(seconds)
-            if not (status < 400 and route in _QUIET):
-                access.info(
+            key = (method, route, status)
+            children = _CHILDREN.get(key)
+            if children is None:  # labels() validates and locks: once per series, not per call
+                labels = (method, route, str(status))
+                children = _CHILDREN[key] = (
+                    HTTP_REQUESTS.labels(*labels),
+                    HTTP_SECONDS.labels(*labels),
+                )
+            children[0].inc()
+            children[1].observe(seconds)
+            level = _level(status, seconds, route)
+            if level is not None and access.isEnabledFor(level):
+                access.log(
+                    level,
                     "%s %s %d %.1fms",
                     method,
                     route,
@@ -87,6 +101,19 @@ class RequestMetrics:
                     seconds * 1000,
                     extra={"status": status, "duration_ms": round(seconds * 1000, 2)},
                 )
+
+
+def _level(status: int, seconds: float, route: str) -> int | None:
+    # A line per request costs more than the request's metrics (formatting, a write): at
+    # INFO only server errors and slow requests get one; SMSCAST_LOG_LEVEL=debug logs all
+    # but successful probes and scrapes.
+    if status >= 500:
+        return logging.WARNING
+    if seconds >= SLOW_S:
+        return logging.INFO
+    if status < 400 and route in _QUIET:
+        return None
+    return logging.DEBUG
 
 
 def _template(scope: Scope) -> str:

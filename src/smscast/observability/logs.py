@@ -197,8 +197,9 @@ def setup_logging(settings: Settings | None = None, *, stream: IO[str] | None = 
     root.setLevel(_level(level))
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
-    # uvicorn's loggers come through ours (serve passes log_config=None).
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    # uvicorn's loggers come through ours (serve passes log_config=None). Its access logger
+    # is left as uvicorn set it: off (our middleware writes better lines).
+    for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True

@@ -45,7 +45,47 @@ async def _token_params(request: Request) -> dict[str, str]:
     return {}
 
 
-@router.post("/oauth/token", tags=["auth"])
+# The token endpoint answers in RFC 6749's shapes, not problem details: say so in the schema.
+_OAUTH_ERROR: dict[str, Any] = {
+    "description": "An RFC 6749 (5.2) error.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {"type": "string"},
+                    "error_description": {"type": "string"},
+                },
+            }
+        }
+    },
+}
+_TOKEN_REQUEST = {
+    "type": "object",
+    "required": ["grant_type"],
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+        "client_id": {"type": "string"},
+        "client_secret": {"type": "string"},
+    },
+}
+
+
+@router.post(
+    "/oauth/token",
+    tags=["auth"],
+    responses={400: _OAUTH_ERROR, 401: _OAUTH_ERROR},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": _TOKEN_REQUEST},
+                "application/json": {"schema": _TOKEN_REQUEST},
+            },
+        }
+    },
+)
 async def token(request: Request, services: ServicesDep) -> Response:
     """Client-credentials grant (RFC 6749 4.4): api-key and api-secret give an access token.
 

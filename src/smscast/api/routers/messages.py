@@ -41,6 +41,8 @@ async def send_message(
 
     async def produce() -> tuple[int, Any, WriteSet]:
         ws = services.messages.prepare(principal, item, utcnow())
+        await services.messages.complete(principal, ws)  # campaign known, cost (issue 5)
+        await services.consent.screen.check(principal, ws)  # opt-outs, subscriptions, senders
         return 201, to_out(ws.messages[0]), ws
 
     return await run_idempotent(request, principal, services, idempotency_key, produce)
@@ -62,6 +64,8 @@ async def send_bulk(
 
     async def produce() -> tuple[int, Any, WriteSet]:
         ws, results = services.messages.prepare_bulk(principal, batch.messages, utcnow())
+        await services.messages.complete(principal, ws, results)  # campaigns, cost (issue 5)
+        await services.consent.screen.check_bulk(principal, ws, results)  # one query per rule
         if not ws.messages:
             raise ValidationFailed(
                 "No message in the request is valid.",
@@ -82,8 +86,15 @@ async def send_bulk(
 
 
 @router.post("/preview", response_model=PreviewOut, dependencies=[JsonBody])
-async def preview(item: PreviewIn, principal: PrincipalDep) -> Response:
-    """What a body costs before sending: encoding, segments, what forced UCS-2."""
+async def preview(item: PreviewIn, principal: PrincipalDep, services: ServicesDep) -> Response:
+    """What a body costs before sending: encoding, segments, what forced UCS-2.
+
+    `shortening` says what `shorten_links` does (links found, cost with short URLs); with
+    `shorten_links: true` the body is priced as it would be sent, short URLs first.
+    """
+    shortening = services.links.shortener.preview(item.body)
+    if item.shorten_links and shortening is not None:
+        item = item.model_copy(update={"body": shortening["body"]})
     info = analyze(item.body)
     smart = None
     smart_body = smart_encode(item.body)
@@ -107,6 +118,7 @@ async def preview(item: PreviewIn, principal: PrincipalDep) -> Response:
             "per_segment": shown.per_segment,
             "unicode_chars": list(shown.unicode_chars),
             "smart_encoding": smart,
+            "shortening": shortening,
         },
     )
 

@@ -29,6 +29,7 @@ class Submitted:
     message_id: str | None  # None unless accepted
     status: int  # command_status answered; -1 when never answered
     at: float  # time.time() on arrival
+    ton_npi: tuple[int, int, int, int] = (0, 0, 0, 0)  # source TON, NPI, destination TON, NPI
     outcome: str | None = None  # receipt stat chosen (DELIVRD, ...), None when none asked
 
     @property

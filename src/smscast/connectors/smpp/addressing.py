@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 __all__ = ["Address", "address"]
@@ -18,6 +19,7 @@ class Address(NamedTuple):
     npi: int
 
 
+@lru_cache(maxsize=8192)  # senders repeat, and so do recipients within a campaign
 def address(value: str) -> Address:
     """Classify an address: E.164, short code, or alphanumeric sender.
 

@@ -41,7 +41,7 @@ class SmppConfig:
     reconnect_min_s: float = 0.5
     reconnect_max_s: float = 30.0
     stop_timeout_s: float = 5.0  # stop(): longest wait for in-flight submits, then unbind
-    inbound_capacity: int = 4096  # deliver_sm smpp34 buffers before it NAKs (and drops the bind)
+    inbound_capacity: int = 65536  # deliver_sm smpp34 buffers before it NAKs (and drops the bind)
     events_buffer: int = 100_000  # receipts and MO waiting for events() to be read
     reassembly_timeout_s: float = 120.0  # how long a partial MO set waits for its parts
 

@@ -36,6 +36,7 @@ from smscast.connectors.smpp import errors
 from smscast.connectors.smpp.addressing import Address, address
 from smscast.connectors.smpp.config import SmppConfig
 from smscast.connectors.smpp.inbound import Reassembler, tlv_dict
+from smscast.connectors.smpp.lifecycle import settle  # noqa: F401  (registers the exit hook)
 from smscast.connectors.smpp.receipts import (
     TLV_MESSAGE_STATE,
     TLV_RECEIPTED_MESSAGE_ID,
@@ -92,7 +93,7 @@ class SmppConnector:
         self._next_send = 0.0
         self._running = False
         self.reconnects = 0  # binds re-established after a loss
-        self.dropped_events = 0  # deliver_sm we could not read as a receipt
+        self.dropped_events = 0  # deliver_sm we could not read (acked, so lost)
 
     @property
     def bound(self) -> int:
@@ -104,6 +105,9 @@ class SmppConnector:
         if self._running:
             return
         self._running = True
+        for slot in self._slots:  # start() may follow a failed start() or a stop()
+            slot.attempted, slot.last_error = False, ""
+        self._drop_stop_marks()
         self._tasks = [asyncio.create_task(self._supervise(s)) for s in self._slots]
         self._tasks.append(asyncio.create_task(self._housekeeping()))
         while not self._ready and not all(s.attempted for s in self._slots):
@@ -131,6 +135,16 @@ class SmppConnector:
         self._tasks = []
         with contextlib.suppress(asyncio.QueueFull):
             self._events.put_nowait(None)
+
+    def _drop_stop_marks(self) -> None:
+        # stop() leaves a None in the queue to end events(); a restarted connector must not.
+        kept = []
+        while not self._events.empty():
+            item = self._events.get_nowait()
+            if item is not None:
+                kept.append(item)
+        for item in kept:
+            self._events.put_nowait(item)
 
     async def events(self) -> AsyncIterator[Event]:
         """Yield receipts and inbound messages from every bind until stop()."""
@@ -207,8 +221,8 @@ class SmppConnector:
         else:
             body, tlvs = part.short_message, []
         try:
-            resp = await asyncio.wait_for(
-                slot.tx.submit_sm(
+            async with asyncio.timeout(cfg.submit_timeout_s):
+                resp = await slot.tx.submit_sm(
                     dst.addr,
                     body,
                     source_addr=src.addr,
@@ -222,9 +236,7 @@ class SmppConnector:
                     registered_delivery=rd,
                     validity_period=validity,
                     tlvs=tlvs,
-                ),
-                cfg.submit_timeout_s,
-            )
+                )
         except TimeoutError:
             raise errors.timeout(cfg.submit_timeout_s) from None
         except smpp34.SmppError as exc:
@@ -354,7 +366,13 @@ class SmppConnector:
             event = await smsc.next()
             if isinstance(event, smpp34.Disconnected):
                 return
-            for item in self._classify(event):
+            try:
+                items = self._classify(event)
+            except Exception:  # one odd PDU must not cost the bind; it is already acked
+                self.dropped_events += 1
+                log.exception("%s: unreadable deliver_sm dropped", self.name)
+                continue
+            for item in items:
                 if self._events.full():
                     # Backpressure: smpp34 buffers inbound_capacity more, then NAKs and drops
                     # the bind; the carrier redelivers what it could not hand over.
@@ -376,8 +394,8 @@ class SmppConnector:
             return [receipt]
         loop = asyncio.get_running_loop()
         return self._reassembler.feed(
-            event.source_addr,
-            event.destination_addr,
+            _e164(event.source_addr, event.source_addr_ton),
+            _e164(event.destination_addr, event.dest_addr_ton),
             event.esm_class,
             event.data_coding,
             event.short_message,
@@ -427,3 +445,10 @@ def _validity(expires_at: datetime | None) -> str:
 
 def _jitter(delay: float) -> float:
     return delay * (0.5 + random.random() / 2)  # "equal jitter": never zero, never in step
+
+
+def _e164(addr: str, ton: int) -> str:
+    # An international number arrives without its '+'; the rest of smscast speaks E.164.
+    if ton == 1 and addr.isascii() and addr.isdigit():
+        return "+" + addr
+    return addr

@@ -21,9 +21,9 @@ connector that sent it. Exact first matters: with sequential decimal ids, "16" r
 The ack window. smpp34 acks a deliver_sm (deliver_sm_resp, status 0) in its Rust core, as soon
 as the PDU is queued for Python, before we have stored anything. A receipt is therefore lost
 only if our process dies between that ack and the dispatcher's store, which writes receipts in
-batches within a few hundred milliseconds. Carriers do not resend an acked receipt, so the
-affected messages stay "sent" until their expiry sweep; this is the documented price of a
-library that does not let us ack after the commit.
+batches every `WorkerConfig.flush_s` (20 ms by default) plus the time of the write. Carriers do
+not resend an acked receipt, so the affected messages stay "sent" until their expiry sweep;
+that is the price of a library that does not let us ack after the commit.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol
 
 from smscast.connectors.base import Receipt, ReceiptState
@@ -78,7 +79,7 @@ _TLV_STATES: dict[int, ReceiptState] = {
 }
 
 # Keys are matched case-insensitively; "done date" also appears as "done_date" or "donedate".
-_ID = re.compile(rb"(?i)(?:^|\s)id:\s*([^\s\x00]+)")
+_ID = re.compile(rb"(?i)(?:^|\s)id:\s*([^\s\x00:]+)(?![^\s\x00])")  # ids hold no ':'
 _STAT = re.compile(rb"(?i)\bstat:\s*([a-z_]+)")
 _ERR = re.compile(rb"(?i)\berr:\s*([0-9a-z]+)")
 _DONE = re.compile(rb"(?i)\bdone[ _]?date:\s*(\d{10,12})")
@@ -145,6 +146,8 @@ def parse_receipt(
 
 
 def _tlv_map(tlvs: Iterable[TlvLike] | Mapping[int, bytes]) -> dict[int, bytes]:
+    if type(tlvs) is dict:  # what the connector passes: skip the ABC check
+        return tlvs
     if isinstance(tlvs, Mapping):
         return {int(tag): bytes(value) for tag, value in tlvs.items()}
     return {tlv.tag: bytes(tlv.value) for tlv in tlvs}
@@ -194,11 +197,21 @@ def _error_code(text: bytes, tlv: bytes | None) -> str | None:
 
 def _done_at(text: bytes) -> datetime | None:
     found = _DONE.search(text)
-    if not found:
-        return None
-    digits = found.group(1).decode("ascii")
-    fmt = "%y%m%d%H%M%S" if len(digits) == 12 else "%y%m%d%H%M"
+    return _date(found.group(1)) if found else None
+
+
+@lru_cache(maxsize=1024)  # receipts of one minute share their date: build it once
+def _date(d: bytes) -> datetime | None:
+    # YYMMDDhhmm[ss], read as UTC.
     try:
-        return datetime.strptime(digits[: 12 if len(digits) == 12 else 10], fmt).replace(tzinfo=UTC)
+        return datetime(
+            2000 + int(d[0:2]),
+            int(d[2:4]),
+            int(d[4:6]),
+            int(d[6:8]),
+            int(d[8:10]),
+            int(d[10:12]) if len(d) == 12 else 0,
+            tzinfo=UTC,
+        )
     except ValueError:
         return None

@@ -14,6 +14,7 @@ from smscast.connectors.service import ConnectorService
 from smscast.dispatch import Route, Router, SqlStore, Worker, WorkerConfig
 from smscast.inbound.hooks import worker_hooks
 from smscast.services import Services
+from smscast.webhooks.sender import WebhookSender
 
 __all__ = ["build_worker", "embedded", "ensure_simulator_connector"]
 
@@ -65,10 +66,16 @@ async def embedded(services: Services) -> AsyncIterator[None]:
         await ensure_simulator_connector(services)
     worker = await build_worker(services)
     stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop), name="dispatch-worker")
+    tasks = [
+        asyncio.create_task(worker.run(stop), name="dispatch-worker"),
+        # Webhooks go out from the same process on the embedded default.
+        asyncio.create_task(
+            WebhookSender(services.db, services.settings).run(stop), name="webhook-sender"
+        ),
+    ]
     try:
         yield
     finally:
         stop.set()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 60)
+            await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 60)

@@ -17,7 +17,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from smscast.errors import InvalidRequest
 
@@ -27,6 +27,7 @@ __all__ = [
     "Record",
     "TooLong",
     "decode_blocks",
+    "record_lists",
     "records",
     "split_fields",
 ]
@@ -150,61 +151,83 @@ def records(blocks: Iterable[str]) -> Iterator[Record]:
     its first line a record of its own (one malformed row) and the lines after it are read
     again as records: a stray quote costs one row, not the rest of the file.
     """
-    source = _lines(blocks)
+    for chunk, _ in record_lists(blocks):
+        yield from chunk
+
+
+def record_lists(blocks: Iterable[str]) -> Iterator[tuple[list[Record], bool]]:
+    """`records`, a block's worth at a time, each list with a flag: True when its records
+    are all plain lines (no quote, no TooLong), which is most files and the fast path."""
     pending: deque[Record] = deque()
-
-    def following() -> Record | None:
-        return pending.popleft() if pending else next(source, None)
-
-    while (line := following()) is not None:
-        if isinstance(line, TooLong) or line.count('"') % 2 == 0:
-            yield line
+    source = _line_lists(blocks)
+    for lines, plain in source:
+        if plain and not pending:
+            yield lines, True
             continue
-        parts, size, quotes = [line], len(line), line.count('"')
-        while quotes % 2:
-            nxt = following()
-            if nxt is None or isinstance(nxt, TooLong) or size + len(nxt) >= MAX_RECORD_CHARS:
-                if nxt is not None:
-                    pending.appendleft(nxt)
-                pending.extendleft(reversed(parts[1:]))
-                yield parts[0]
-                break
-            parts.append(nxt)
-            size += len(nxt) + 1
-            quotes += nxt.count('"')
-        else:
-            yield "\n".join(parts)
+        pending.extend(lines)
+        out: list[Record] = []
+        while pending:
+            line = pending.popleft()
+            if isinstance(line, TooLong) or line.count('"') % 2 == 0:
+                out.append(line)
+                continue
+            parts, size, quotes, done = [line], len(line), line.count('"'), False
+            while not done:
+                if not pending:  # the record goes on in the next block
+                    more = next(source, None)
+                    if more is not None:
+                        pending.extend(more[0])
+                nxt = pending.popleft() if pending else None
+                if nxt is None or isinstance(nxt, TooLong) or size + len(nxt) >= MAX_RECORD_CHARS:
+                    if nxt is not None:
+                        pending.appendleft(nxt)
+                    pending.extendleft(reversed(parts[1:]))
+                    out.append(parts[0])
+                    break
+                parts.append(nxt)
+                size += len(nxt) + 1
+                quotes += nxt.count('"')
+                if quotes % 2 == 0:
+                    out.append("\n".join(parts))
+                    done = True
+        yield out, False
 
 
-def _lines(blocks: Iterable[str]) -> Iterator[Record]:
-    """Physical lines; one over MAX_RECORD_CHARS becomes TooLong without being kept."""
-    carry: list[str] = []
-    size = skipping = 0  # skipping > 0: inside an over-long line, its length so far
+def _line_lists(blocks: Iterable[str]) -> Iterator[tuple[list[Record], bool]]:
+    """Physical lines, a block at a time; one over MAX_RECORD_CHARS becomes TooLong without
+    being kept. The flag: no quote and no TooLong in the list."""
+    carry = ""  # the unfinished last line of the previous block
+    skipping = 0  # > 0: inside an over-long line, its length so far
     for block in blocks:
         pieces = block.split("\n")
+        if not skipping and len(carry) + max(map(len, pieces)) <= MAX_RECORD_CHARS:
+            head = pieces[0] = carry + pieces[0]
+            carry = pieces.pop()
+            if pieces:
+                yield cast(list[Record], pieces), '"' not in block and '"' not in head
+            continue
+        out: list[Record] = []
         last = len(pieces) - 1
         for i, piece in enumerate(pieces):
-            ends = i < last
             if skipping:
                 skipping += len(piece)
+            elif len(carry) + len(piece) > MAX_RECORD_CHARS:
+                skipping, carry = len(carry) + len(piece), ""
             else:
-                size += len(piece)
-                if size > MAX_RECORD_CHARS:
-                    skipping, carry, size = size, [], 0
-                else:
-                    carry.append(piece)
-            if not ends:
-                continue
+                carry += piece
+            if i == last:
+                break
             if skipping:
-                yield TooLong(skipping)
+                out.append(TooLong(skipping))
                 skipping = 0
             else:
-                yield "".join(carry) if len(carry) != 1 else carry[0]
-                carry, size = [], 0
+                out.append(carry)
+                carry = ""
+        yield out, False
     if skipping:
-        yield TooLong(skipping)
-    elif any(carry):
-        yield "".join(carry)
+        yield [TooLong(skipping)], False
+    elif carry:
+        yield [carry], '"' not in carry
 
 
 def split_fields(record: str) -> list[str]:

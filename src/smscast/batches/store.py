@@ -13,12 +13,12 @@ import io
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from smscast.batches.csvfile import TooLong, decode_blocks, records, split_fields
+from smscast.batches.csvfile import TooLong, decode_blocks, record_lists, split_fields
 from smscast.batches.models import BATCH_ERRORS, BATCH_PARTS, BATCHES
 from smscast.batches.rows import TOO_LONG, CopyLayout, PartResult, RowError
 from smscast.contacts.importer import NUMBER_HEADERS
@@ -73,7 +73,7 @@ async def store_file(
     decoded = decode_blocks(stream, max_bytes=max_bytes)
     buf: list[str] = []
     size = seq = 0
-    first_row = row = 1
+    first_row = 1
     layout: dict[str, Any] | None = None
 
     async def flush() -> None:
@@ -95,17 +95,24 @@ async def store_file(
         first_row += len(buf)
         buf, size = [], 0
 
-    for row, record in enumerate(records(decoded), start=1):
-        if isinstance(record, TooLong):
-            text = f"{TOO_LONG}{record.chars}"
-        else:
-            if layout is None and record.strip():
-                layout = layout_of(record, row)
-            text = record.replace("\n", "\r") if "\n" in record else record
-        buf.append(text)
-        size += len(text) + 1
-        if size >= PART_CHARS:
-            await flush()
+    for chunk, plain in record_lists(decoded):
+        if layout is None:
+            for i, record in enumerate(chunk):
+                if isinstance(record, str) and record.strip():
+                    layout = layout_of(record, first_row + len(buf) + i)
+                    break
+        for record in chunk:
+            text: str
+            if plain:  # a line without quotes: stored as it is
+                text = cast(str, record)
+            elif isinstance(record, TooLong):
+                text = f"{TOO_LONG}{record.chars}"
+            else:
+                text = record.replace("\n", "\r") if "\n" in record else record
+            buf.append(text)
+            size += len(text) + 1
+            if size >= PART_CHARS:
+                await flush()
     await flush()
     rows = first_row - 1
     return StoredFile(

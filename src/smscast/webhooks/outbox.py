@@ -1,9 +1,12 @@
 """The outbox: webhook events written in the transaction of the change that caused them.
 
 `enqueue_message_events` is on the dispatch hot path (status changes come in batches of about
-a thousand): batches holding no status that raises an event cost nothing, and on PostgreSQL
-the rest is one INSERT ... SELECT that joins the batch to messages and to subscribed
-endpoints, so a batch nobody listens to inserts nothing and returns no rows.
+a thousand). A batch holding no status that raises an event costs nothing. On PostgreSQL the
+rest costs one SELECT that looks each message up by primary key and keeps those with a
+callback_url or an account with a live endpoint: when nobody listens (the usual case) it
+returns nothing and that is all, about 2 ms per thousand. Otherwise one INSERT ... SELECT
+joins those events to their messages and subscribed endpoints. (One statement doing both
+was 3 to 5 times dearer when nobody listens: six arrays to send and unpack, not one.)
 
 Per-message order: a new event of a message waits for the earlier ones still pending for
 the same destination (its `next_attempt_at` starts no earlier than theirs; the claim skips it
@@ -35,6 +38,19 @@ MessageEvent = tuple[uuid.UUID, str, datetime, str | None, str | None]
 # (NULL: message.delivered only).
 _CALLBACK_EVENTS = literal_column("messages.callback_events", JSONType)
 
+_PG_CANDIDATES = text(
+    """
+SELECT v.n FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS v(id, n)
+JOIN LATERAL (
+    -- LIMIT 1 keeps this a lookup by primary key per event, whatever the statistics say:
+    -- with stale ones the planner would hash the whole messages table instead.
+    SELECT m.account_id, m.callback_url FROM messages AS m WHERE m.id = v.id LIMIT 1
+) AS m ON true
+WHERE m.callback_url IS NOT NULL
+   OR m.account_id IN (SELECT account_id FROM webhook_endpoints WHERE disabled_at IS NULL)
+"""
+)
+
 _PG_MESSAGE_EVENTS = text(
     """
 INSERT INTO webhook_deliveries (
@@ -62,8 +78,6 @@ FROM unnest(
     CAST(:ats AS timestamptz[]), CAST(:reasons AS text[]), CAST(:codes AS text[])
 ) WITH ORDINALITY AS v(id, type, status, at, reason, code, n)
 JOIN LATERAL (
-    -- LIMIT 1 keeps this a lookup by primary key per event, whatever the statistics say:
-    -- with stale ones the planner would hash the whole messages table instead.
     SELECT m.id, m.account_id, m."to", m.sender, m.segments, m.campaign_id, m.batch_id,
            m.tags, m.metadata, m.callback_url, m.callback_events
     FROM messages AS m WHERE m.id = v.id LIMIT 1
@@ -95,6 +109,10 @@ async def enqueue_message_events(conn: AsyncConnection, events: Sequence[Message
     if not wanted:
         return
     if conn.dialect.name == "postgresql":
+        found = await conn.execute(_PG_CANDIDATES, {"ids": [e[0] for e in wanted]})
+        wanted = [wanted[n - 1] for n in sorted(found.scalars())]
+        if not wanted:
+            return
         await conn.execute(
             _PG_MESSAGE_EVENTS,
             {

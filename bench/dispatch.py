@@ -20,13 +20,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import database, free_port  # noqa: E402
-
-from smscast.config import Settings  # noqa: E402
-from smscast.connectors.smpp import SmppConfig, SmppConnector  # noqa: E402
-from smscast.dispatch import Route, Router, SqlStore, Worker, WorkerConfig  # noqa: E402
-from smscast.migrate import upgrade  # noqa: E402
-from smscast.services import Services  # noqa: E402
+from common import database, free_port
+from smscast.config import Settings
+from smscast.connectors.smpp import SmppConfig, SmppConnector
+from smscast.dispatch import Route, Router, SqlStore, Worker, WorkerConfig
+from smscast.migrate import upgrade
+from smscast.services import Services
 
 COUNT = int(os.environ.get("COUNT", "100000"))
 BINDS = int(os.environ.get("BINDS", "4"))
@@ -34,8 +33,15 @@ BINDS = int(os.environ.get("BINDS", "4"))
 
 def start_simulator(port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "smscast.connectors.simulator", "--port", str(port),
-         "--receipt-delay-ms", "20"],
+        [
+            sys.executable,
+            "-m",
+            "smscast.connectors.simulator",
+            "--port",
+            str(port),
+            "--receipt-delay-ms",
+            "20",
+        ],
         stdout=subprocess.DEVNULL,
     )
     import socket
@@ -66,8 +72,11 @@ async def fill(services: Services, count: int) -> None:
         for i in range(start, min(count, start + 5000)):
             one = services.messages.prepare(
                 principal,
-                MessageIn(to=f"+1415{2000000 + i:07d}", body=f"Your code is {i % 10000:04d}",
-                          **{"from": "12345"}),
+                MessageIn(
+                    to=f"+1415{2000000 + i:07d}",
+                    body=f"Your code is {i % 10000:04d}",
+                    **{"from": "12345"},
+                ),
                 now,
             )
             ws.messages += one.messages
@@ -81,18 +90,37 @@ async def remaining(services: Services) -> int:
     from smscast.messages.models import MESSAGES
 
     async with services.db.begin() as conn:
-        return int((await conn.execute(
-            select(func.count()).select_from(MESSAGES).where(
-                MESSAGES.c.status.notin_(("delivered", "undelivered", "failed", "expired"))
-            )
-        )).scalar_one())
+        return int(
+            (
+                await conn.execute(
+                    select(func.count())
+                    .select_from(MESSAGES)
+                    .where(
+                        MESSAGES.c.status.notin_(("delivered", "undelivered", "failed", "expired"))
+                    )
+                )
+            ).scalar_one()
+        )
 
 
 async def end_to_end(services: Services, port: int) -> float:
-    connector = SmppConnector("sim", SmppConfig(host="127.0.0.1", port=port, system_id="bench",
-                                                password="bench", binds=BINDS, window=256))
-    worker = Worker(SqlStore(services.db), {"sim": connector}, Router([Route("sim", is_default=True)]),
-                    WorkerConfig(batch=1000, max_in_flight=4000, flush_s=0.02))
+    connector = SmppConnector(
+        "sim",
+        SmppConfig(
+            host="127.0.0.1",
+            port=port,
+            system_id="bench",
+            password="bench",
+            binds=BINDS,
+            window=256,
+        ),
+    )
+    worker = Worker(
+        SqlStore(services.db),
+        {"sim": connector},
+        Router([Route("sim", is_default=True)]),
+        WorkerConfig(batch=1000, max_in_flight=4000, flush_s=0.02),
+    )
     stop = asyncio.Event()
     start = time.monotonic()
     task = asyncio.create_task(worker.run(stop))
@@ -133,13 +161,17 @@ def main() -> None:
     finally:
         sim.terminate()
         sim.wait(10)
-    print(json.dumps({
-        "end_to_end_per_s": round(e2e),
-        "raw_smpp_per_s": round(raw_rate),
-        "ratio": round(e2e / raw_rate, 3) if raw_rate else None,
-        "count": COUNT,
-        "binds": BINDS,
-    }))
+    print(
+        json.dumps(
+            {
+                "end_to_end_per_s": round(e2e),
+                "raw_smpp_per_s": round(raw_rate),
+                "ratio": round(e2e / raw_rate, 3) if raw_rate else None,
+                "count": COUNT,
+                "binds": BINDS,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import HttpConnection, create_account, database, env_for, free_port, percentile, server  # noqa: E402
+from common import HttpConnection, create_account, database, env_for, free_port, percentile, server
 
 SECONDS = float(os.environ.get("SECONDS", "10"))
 BULK_CLIENTS = 4

@@ -38,7 +38,7 @@ async def test_unanswered_submits_time_out_and_are_retried(own_services, tenant)
         async with running(make_worker(own_services, {"sim": conn}, **FAST_RETRY)):
             await wait_for(lambda: all_final(own_services, 40), timeout=40)
         # An unanswered submit may have reached the SMSC: resending it is the only duplicate.
-        unanswered = sim.stats["no_answer"] if "no_answer" in sim.stats else None
+        unanswered = sim.stats.get("no_answer", None)
         dupes = sum(n - 1 for n in sim.duplicates().values())
         print(f"duplicates at the SMSC: {dupes}, unanswered submits: {unanswered}")
         if unanswered is not None:

@@ -52,3 +52,15 @@ async def test_the_opt_out_hook_skips_and_counts(client, services, tenant: Tenan
     assert (counts["valid"], counts["opted_out"], counts["duplicates"]) == (1, 1, 1)
     assert adds_up(counts)
     assert [m["to"] for m in await messages(client, tenant, batch["id"])] == ["+14155550102"]
+
+
+async def test_a_number_on_the_opt_out_list_is_skipped_and_counted(
+    client, services, tenant: Tenant
+):
+    r = await client.post("/v1/optouts", json={"number": "+14155550101"}, headers=tenant.basic)
+    assert r.status_code == 200, r.text
+    batch = await created(client, tenant, "+14155550101,a\n+14155550102,b\n")
+    counts = (await scheduled(client, services, tenant, batch["id"]))["counts"]
+    assert (counts["valid"], counts["opted_out"]) == (1, 1)
+    assert adds_up(counts)
+    assert [m["to"] for m in await messages(client, tenant, batch["id"])] == ["+14155550102"]

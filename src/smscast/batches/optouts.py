@@ -1,7 +1,9 @@
-"""The opt-out check of batches: one function, to be wired to the opt-out table.
+"""The opt-out check of batches, on the opt-out table (smscast.optouts).
 
-Opt-outs are another issue's. Until it lands, nobody is opted out; when it does, this is the
-only function to change (batches call it once per part, with up to ~25,000 numbers).
+Batches call it once per part, with up to ~25,000 numbers: one set-based query each. The
+worker re-checks at claim time too, so a number that opts out after scheduling is canceled.
+Brand scope is not supported by the opt-out store yet (account and sender scopes are): a
+brand's batch is checked against the whole account, which never sends to an opted-out number.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 
 from smscast.db import Database
+from smscast.optouts.service import opted_out
 
 __all__ = ["opted_out_numbers"]
 
@@ -17,6 +20,8 @@ __all__ = ["opted_out_numbers"]
 async def opted_out_numbers(
     db: Database, account_id: uuid.UUID, brand_id: uuid.UUID | None, numbers: Sequence[str]
 ) -> set[str]:
-    """Which of `numbers` (E.164) opted out of the account, or of the brand when the brand's
-    opt-out scope is "brand". Batches skip them (and count them)."""
-    return set()
+    """Which of `numbers` (E.164) opted out of the account. Batches skip them (and count them)."""
+    if not numbers:
+        return set()
+    async with db.begin() as conn:
+        return await opted_out(conn, account_id, numbers)

@@ -45,13 +45,28 @@ async def test_the_opt_out_hook_skips_and_counts(client, services, tenant: Tenan
     async def opted(db, account_id, brand_id, numbers):
         return {n for n in numbers if n.endswith("1")}
 
+    async def someone(db, account_id):
+        return True
+
     monkeypatch.setattr("smscast.batches.processor.opted_out_numbers", opted)
+    monkeypatch.setattr("smscast.batches.processor.any_opted_out", someone)
     batch = await created(client, tenant, "+14155550101,a\n+14155550102,b\n+14155550101,c\n")
     done = await scheduled(client, services, tenant, batch["id"])
     counts = done["counts"]
     assert (counts["valid"], counts["opted_out"], counts["duplicates"]) == (1, 1, 1)
     assert adds_up(counts)
     assert [m["to"] for m in await messages(client, tenant, batch["id"])] == ["+14155550102"]
+
+
+async def test_an_account_without_opt_outs_skips_the_check(
+    client, services, tenant: Tenant, monkeypatch
+):
+    async def never(*args):
+        raise AssertionError("checked opt-outs of an account that has none")
+
+    monkeypatch.setattr("smscast.batches.processor.opted_out_numbers", never)
+    batch = await created(client, tenant, "+14155550101,a\n")
+    assert (await scheduled(client, services, tenant, batch["id"]))["counts"]["valid"] == 1
 
 
 async def test_a_number_on_the_opt_out_list_is_skipped_and_counted(

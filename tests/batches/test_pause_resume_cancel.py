@@ -10,7 +10,7 @@ import pytest
 
 from smscast.db import utcnow
 from smscast.dispatch.store import SqlStore
-from tests.batches.helpers import created, messages, scheduled
+from tests.batches.helpers import campaign, created, messages, scheduled
 from tests.conftest import Tenant
 
 pytestmark = pytest.mark.anyio
@@ -35,7 +35,9 @@ async def claimable(services, batch_id: str) -> int:
 
 
 async def test_pause_holds_messages_and_resume_releases_them(client, services, tenant: Tenant):
-    batch = await created(client, tenant, CSV)
+    # Transactional: no quiet hours, so the messages are due now whatever the time of day.
+    c = await campaign(client, tenant, traffic="transactional")
+    batch = await created(client, tenant, CSV, campaign_id=c["id"])
     await scheduled(client, services, tenant, batch["id"])
     assert await claimable(services, batch["id"]) == 3
     paused = await client.post(f"/v1/batches/{batch['id']}/pause", headers=tenant.basic)

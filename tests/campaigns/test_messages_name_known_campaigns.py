@@ -68,3 +68,39 @@ async def test_a_message_carries_its_cost(client, services, tenant: Tenant):
     assert r.json()["cost"] == "0.020000"
     got = (await client.get(f"/v1/messages/{r.json()['id']}", headers=tenant.basic)).json()
     assert got["cost"] == "0.020000"
+
+
+async def test_priced_and_unpriced_messages_share_a_group_commit(
+    client, services, tenant: Tenant, other_tenant
+):
+    """The group writer writes many requests' rows at once (COPY with the first row's
+    columns): a priced message beside an unpriced one keeps both costs right."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from smscast.db import utcnow
+    from smscast.messages.models import MESSAGES
+    from smscast.messages.schemas import MessageIn
+    from smscast.messages.writer import write_sets
+
+    await client.put("/v1/pricing", json={"price_per_segment": "0.5"}, headers=tenant.basic)
+    services.messages._books.clear()
+    sets = []
+    for t in (other_tenant, tenant):  # the unpriced one first
+        principal = await services.credentials.verify_secret(t.api_key, t.api_secret)
+        ws = services.messages.prepare(principal, MessageIn(to="+14155550100", body="x"), utcnow())
+        await services.messages.complete(principal, ws)
+        sets.append(ws)
+    async with services.db.begin() as conn:
+        await write_sets(conn, sets)
+        ids = [uuid.UUID(str(ws.messages[0]["id"])) for ws in sets]
+        costs = dict(
+            (
+                await conn.execute(
+                    select(MESSAGES.c.id, MESSAGES.c.cost).where(MESSAGES.c.id.in_(ids))
+                )
+            ).all()
+        )
+    assert costs[ids[0]] is None
+    assert str(costs[ids[1]]) in ("0.500000", "0.5")

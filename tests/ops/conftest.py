@@ -200,6 +200,15 @@ def restore_root_logging() -> Iterator[None]:
         root.setLevel(level)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_polling_services(test_db: TestDatabase) -> Iterator[None]:
+    # Depends on test_db so that it closes its connections before the databases are dropped.
+    yield
+    from tests.ops import state
+
+    state.close()
+
+
 @pytest.fixture
 def fresh_db(test_db: TestDatabase, tmp_path: Path) -> str:
     """A migrated, empty database of this test's own (workers claim everything in theirs)."""

@@ -21,16 +21,25 @@ from tests.ops.conftest import SECRET_KEY
 T = TypeVar("T")
 
 
-def with_services(url: str, data_dir: Path, action: Callable[[Services], Awaitable[T]]) -> T:
-    async def main() -> T:
-        settings = Settings(database_url=url, data_dir=data_dir, secret_key=SECRET_KEY)
-        services = Services.build(settings, pool_size=1)
-        try:
-            return await action(services)
-        finally:
-            await services.close()
+# One event loop and one set of services per database for the whole session: the tests poll
+# the database several times a second while the processes under test need the CPU.
+_RUNNER: asyncio.Runner | None = None
+_SERVICES: dict[str, Services] = {}
 
-    return asyncio.run(main())
+
+def with_services(url: str, data_dir: Path, action: Callable[[Services], Awaitable[T]]) -> T:
+    global _RUNNER
+    if _RUNNER is None:
+        _RUNNER = asyncio.Runner()
+
+    async def main() -> T:
+        services = _SERVICES.get(url)
+        if services is None:
+            settings = Settings(database_url=url, data_dir=data_dir, secret_key=SECRET_KEY)
+            services = _SERVICES[url] = Services.build(settings, pool_size=1)
+        return await action(services)
+
+    return _RUNNER.run(main())
 
 
 def tenant(url: str, data_dir: Path) -> Tenant:
@@ -85,3 +94,15 @@ def add_connector(url: str, data_dir: Path, name: str, kind: str, options: dict[
 
 def bulk_body(count: int, start: int, body: str = "Your code is 482913") -> dict[str, Any]:
     return {"messages": [{"to": f"+1415{start + i:07d}", "body": body} for i in range(count)]}
+
+
+def close() -> None:
+    """Close the session's services and loop (before the test databases are dropped)."""
+    global _RUNNER
+    if _RUNNER is None:
+        return
+    for services in _SERVICES.values():
+        _RUNNER.run(services.close())
+    _SERVICES.clear()
+    _RUNNER.close()
+    _RUNNER = None

@@ -44,6 +44,8 @@ def _say_everything_wrong(log: logging.Logger) -> None:
     log.info("compat call with api_key=ak_live_1&api_secret=%s&to=+1415", SECRET)
     log.info('bind {"system_id": "acme", "password": "%s"}', PASSWORD)
     log.warning("key rotated", extra={"api_secret": SECRET, "x-api-key": SECRET})
+    log.info("verifying %s for ak_live_1", SECRET)  # a bare secret, known by its prefix
+    log.info("signing with %s", "whsec_" + "q" * 43)
     log.info("connector added", extra={"options": {"host": "smsc", "password": PASSWORD}})
     log.info("message accepted", extra={"message_id": "0192-abc", "body": BODY})
     try:
@@ -63,6 +65,7 @@ def test_no_secret_and_no_body_reaches_the_output(formatter: logging.Formatter) 
     assert PASSWORD not in text
     assert "ak_live_1:" not in text  # the decoded Basic pair is gone with its base64
     assert BODY not in text
+    assert "whsec_qqqq" not in text
     assert "<45 chars>" in text  # the body's length stays, for debugging
     assert "0192-abc" in text  # message ids are what lines are about: kept
     assert "db.internal" in text  # the URL minus its password

@@ -86,6 +86,9 @@ class Batch(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # What the parts' `checked` results were checked against (a fingerprint of the account's
+    # region and settings, the sender, window, prices...): SCHEDULE reuses them if it matches.
+    checked_for: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class BatchPart(Base):
@@ -103,6 +106,8 @@ class BatchPart(Base):
     rows: Mapped[int] = mapped_column(Integer)  # records in it, blank ones included
     data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     cursor: Mapped[str | None] = mapped_column(String(64), nullable=True)  # list pages
+    # VALIDATE's verdict on its rows (rows.pack_checked): SCHEDULE need not parse them again.
+    checked: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     total: Mapped[int] = mapped_column(Integer, default=0)
     valid: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,10 +11,25 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy import literal, select
+
 from smscast.db import Database
+from smscast.optouts.models import OPTOUTS
 from smscast.optouts.service import opted_out
 
-__all__ = ["opted_out_numbers"]
+__all__ = ["any_opted_out", "opted_out_numbers"]
+
+
+async def any_opted_out(db: Database, account_id: uuid.UUID) -> bool:
+    """Whether anyone opted out of the account: if not, a batch run skips the per-part check
+    (the dispatch worker checks again at claim time, so a later opt-out is still honoured)."""
+    async with db.begin() as conn:
+        found = await conn.scalar(
+            select(literal(1))
+            .where(OPTOUTS.c.account_id == account_id, OPTOUTS.c.active.is_(True))
+            .limit(1)
+        )
+    return found is not None
 
 
 async def opted_out_numbers(

@@ -13,6 +13,7 @@ in flight and the numbers already seen (16 bytes a recipient, see IntSet).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import multiprocessing
 import uuid
@@ -23,12 +24,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+import orjson
+import phonenumbers
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from smscast.accounts.models import Account
-from smscast.batches.models import BATCH_PARTS, BATCHES
-from smscast.batches.optouts import opted_out_numbers
+from smscast.batches.models import BATCH_ERRORS, BATCH_PARTS, BATCHES
+from smscast.batches.optouts import any_opted_out, opted_out_numbers
 from smscast.batches.rows import (
     Checker,
     Context,
@@ -37,6 +40,7 @@ from smscast.batches.rows import (
     Pricer,
     RowError,
     check_part,
+    pack_checked,
 )
 from smscast.batches.store import copy_rows, insert_errors, insert_rows, lock_batch
 from smscast.campaigns.models import CAMPAIGNS, SUBSCRIPTIONS
@@ -113,6 +117,7 @@ class _Decided:
     totals: Totals
     errors: list[RowError]
     copy: PartResult | None = None  # PostgreSQL: its COPY blobs, restricted to `keep`
+    checked: bytes | None = None  # VALIDATE: the part's verdict, for SCHEDULE
     keep: list[int] | None = None  # None: every candidate
     messages: list[dict[str, Any]] = field(default_factory=list)
     first_events: list[dict[str, Any]] = field(default_factory=list)
@@ -127,6 +132,8 @@ class _Run:
     seen: IntSet
     progress: Progress | None
     pricer: Pricer | None = None  # prices that depend on the route: checked in this process
+    fingerprint: str = ""  # what the rows' checks depend on (see _fingerprint)
+    optouts: bool = True  # False: nobody opted out of the account when the run began
     done_rows: int = 0
     all_rows: int = 0
 
@@ -155,6 +162,13 @@ class Processor:
             totals = await self._recipients(run)
         if mode == "schedule":  # parts done before a restart count too
             totals = await self._part_totals(batch_id)
+        elif run.batch.operation_type == "CSV_FILE":
+            async with self.db.begin() as conn:  # the parts' verdicts hold for this context
+                await conn.execute(
+                    update(BATCHES)
+                    .where(BATCHES.c.id == batch_id, BATCHES.c.status == "VALIDATING")
+                    .values(checked_for=run.fingerprint)
+                )
         return totals
 
     # -- context ---------------------------------------------------------------------------
@@ -226,6 +240,8 @@ class Processor:
         run = _Run(batch, ctx, campaign.brand_id, subscribers_only, seen, progress)
         if not prices.empty and prices.router is not None:
             run.pricer = prices.per_segment
+        run.fingerprint = _fingerprint(ctx, prices.table.prices, routed=run.pricer is not None)
+        run.optouts = await any_opted_out(self.db, batch.account_id)
         return run
 
     async def _sender(
@@ -274,6 +290,10 @@ class Processor:
         run.all_rows = sum(p.rows for p in parts)
         run.done_rows = sum(p.rows for p in parts if p.done and run.ctx.mode == "schedule")
         todo = [p for p in parts if not (run.ctx.mode == "schedule" and p.done)]
+        reuse = run.ctx.mode == "schedule" and await self._reusable(run, todo)
+        if run.ctx.mode == "schedule" and not reuse and not run.done_rows:
+            async with self.db.begin() as conn:  # VALIDATE's errors are not this run's
+                await conn.execute(delete(BATCH_ERRORS).where(BATCH_ERRORS.c.batch_id == batch_id))
         pooled = len(todo) >= self.pool_min_parts and run.pricer is None
         pool = self._get_pool() if pooled else None
         checker = Checker(run.ctx, run.pricer) if pool is None else None
@@ -284,20 +304,23 @@ class Processor:
         try:
             for part in todo:
                 async with self.db.begin() as conn:
-                    data: bytes = (
-                        await conn.scalar(
-                            select(BATCH_PARTS.c.data).where(
+                    stored = (
+                        await conn.execute(
+                            select(BATCH_PARTS.c.data, BATCH_PARTS.c.checked).where(
                                 BATCH_PARTS.c.batch_id == batch_id, BATCH_PARTS.c.seq == part.seq
                             )
                         )
-                        or b""
-                    )
+                    ).one()
+                data: bytes = stored.data or b""
+                checked = stored.checked if reuse else None
                 if pool is not None:
-                    fut = loop.run_in_executor(pool, check_part, run.ctx, data, part.first_row)
+                    fut = loop.run_in_executor(
+                        pool, check_part, run.ctx, data, part.first_row, checked
+                    )
                 else:
                     assert checker is not None
                     fut = asyncio.ensure_future(
-                        asyncio.to_thread(checker.csv_part, data, part.first_row)
+                        asyncio.to_thread(checker.csv_part, data, part.first_row, checked)
                     )
                 checking.append((part, fut))
                 if len(checking) > (self.workers if pool is not None else 0):
@@ -311,6 +334,22 @@ class Processor:
             await writes.cancel()
             raise
         return totals
+
+    async def _reusable(self, run: _Run, todo: list[Any]) -> bool:
+        """Whether VALIDATE's verdicts on these parts still hold: same file (a new one clears
+        them), same context (fingerprint), every part checked."""
+        if not todo or run.batch.checked_for != run.fingerprint:
+            return False
+        P = BATCH_PARTS
+        async with self.db.begin() as conn:
+            missing = await conn.scalar(
+                select(func.count()).where(
+                    P.c.batch_id == run.batch.id,
+                    P.c.seq.in_([p.seq for p in todo]),
+                    P.c.checked.is_(None),
+                )
+            )
+        return not missing
 
     async def _decide_and_write(
         self,
@@ -338,75 +377,26 @@ class Processor:
     # -- lists, templates and sender codes -------------------------------------------------
 
     async def _recipients(self, run: _Run) -> Totals:
-        batch = run.batch
-        compiled: Compiled | None = None
-        manual = None
-        async with self.db.begin() as conn:
-            if batch.operation_type == "MESSAGE_TEMPLATE":
-                tpl = (
-                    await conn.execute(select(TEMPLATES).where(TEMPLATES.c.id == batch.template_id))
-                ).one()
-                compiled, _ = compile_body(tpl.body, tpl.attributes or [])
-            else:
-                manual = unescape_newlines(batch.message or "")
-            where = _audience(batch)
-            run.all_rows = await conn.scalar(select(func.count()).where(where)) or 0
-            seq, cursor, first_row = 0, None, 1
-            if run.ctx.mode == "schedule":
-                last = (
-                    await conn.execute(
-                        select(
-                            BATCH_PARTS.c.seq,
-                            BATCH_PARTS.c.cursor,
-                            BATCH_PARTS.c.first_row,
-                            BATCH_PARTS.c.rows,
-                        )
-                        .where(BATCH_PARTS.c.batch_id == batch.id, BATCH_PARTS.c.done)
-                        .order_by(BATCH_PARTS.c.seq.desc())
-                        .limit(1)
-                    )
-                ).first()
-                if last is not None:
-                    seq, cursor = last.seq + 1, last.cursor
-                    first_row = last.first_row + last.rows
-                    run.done_rows = first_row - 1
+        """A page of recipients at a time, in contact id order; resumes after the last page
+        done."""
+        body = await self._body(run.batch)
+        where = _audience(run.batch)
+        seq, cursor, first_row = await self._resume_point(run, where)
         checker = Checker(run.ctx, run.pricer)
         writes = _Writes(1)
         totals = Totals()
         try:
-            while True:
-                async with self.db.begin() as conn:
-                    query = select(
-                        CONTACTS.c.id,
-                        CONTACTS.c.number,
-                        CONTACTS.c.attributes,
-                        CONTACTS.c.time_zone,
-                    ).where(where)
-                    if cursor is not None:
-                        query = query.where(CONTACTS.c.id > uuid.UUID(cursor))
-                    page = (await conn.execute(query.order_by(CONTACTS.c.id).limit(PAGE))).all()
-                if not page:
-                    break
+            while page := await self._page(where, cursor):
                 result = PartResult(records=len(page), total=len(page))
                 for row, c in enumerate(page, start=first_row):
-                    body = manual
-                    if compiled is not None:
-                        body, missing = render(
-                            compiled, {**(c.attributes or {}), "number": c.number}
+                    text, missing = body({**(c.attributes or {}), "number": c.number})
+                    if missing:
+                        reason = f"the contact has no {', '.join(missing)}"
+                        result.errors.append(
+                            (row, missing[0], "missing_attribute", reason, c.number)
                         )
-                        if missing:
-                            result.errors.append(
-                                (
-                                    row,
-                                    missing[0],
-                                    "missing_attribute",
-                                    f"the contact has no {', '.join(missing)}",
-                                    c.number,
-                                )
-                            )
-                            continue
-                    assert body is not None
-                    checker.candidate(result, row, c.number, body, c.time_zone)
+                        continue
+                    checker.candidate(result, row, c.number, text, c.time_zone)
                 checker.finish(result)
                 cursor = str(page[-1].id)
                 decided = await self._decide(run, seq, first_row, len(page), cursor, result)
@@ -419,6 +409,47 @@ class Processor:
             await writes.cancel()
             raise
         return totals
+
+    async def _body(self, batch: Any) -> Callable[[dict[str, Any]], tuple[str, list[str]]]:
+        """What each recipient gets: the template rendered for them, or the manual message."""
+        if batch.operation_type != "MESSAGE_TEMPLATE":
+            manual = unescape_newlines(batch.message or "")
+            return lambda _values: (manual, [])
+        async with self.db.begin() as conn:
+            tpl = (
+                await conn.execute(select(TEMPLATES).where(TEMPLATES.c.id == batch.template_id))
+            ).one()
+        compiled: Compiled = compile_body(tpl.body, tpl.attributes or [])[0]
+        return lambda values: render(compiled, values)
+
+    async def _resume_point(self, run: _Run, where: Any) -> tuple[int, str | None, int]:
+        """(next page's seq, the last contact id done, its first row), and the row counts."""
+        P = BATCH_PARTS
+        async with self.db.begin() as conn:
+            run.all_rows = await conn.scalar(select(func.count()).where(where)) or 0
+            if run.ctx.mode != "schedule":
+                return 0, None, 1
+            last = (
+                await conn.execute(
+                    select(P.c.seq, P.c.cursor, P.c.first_row, P.c.rows)
+                    .where(P.c.batch_id == run.batch.id, P.c.done)
+                    .order_by(P.c.seq.desc())
+                    .limit(1)
+                )
+            ).first()
+        if last is None:
+            return 0, None, 1
+        run.done_rows = last.first_row + last.rows - 1
+        return last.seq + 1, last.cursor, last.first_row + last.rows
+
+    async def _page(self, where: Any, cursor: str | None) -> list[Any]:
+        query = select(
+            CONTACTS.c.id, CONTACTS.c.number, CONTACTS.c.attributes, CONTACTS.c.time_zone
+        ).where(where)
+        if cursor is not None:
+            query = query.where(CONTACTS.c.id > uuid.UUID(cursor))
+        async with self.db.begin() as conn:
+            return list((await conn.execute(query.order_by(CONTACTS.c.id).limit(PAGE))).all())
 
     # -- deciding and writing --------------------------------------------------------------
 
@@ -434,10 +465,12 @@ class Processor:
         """Drop duplicates (in row order), opted-out and unsubscribed numbers."""
         ctx = run.ctx
         numbers = [f"+{k}" for k in result.keys]
-        opted = await opted_out_numbers(self.db, run.batch.account_id, run.brand_id, numbers)
+        opted: set[str] = set()
+        if run.optouts:
+            opted = await opted_out_numbers(self.db, run.batch.account_id, run.brand_id, numbers)
         subscribed = await self._subscribed(run, numbers)
         errors = list(result.errors)
-        totals = Totals(total=result.total, invalid=len(errors))
+        totals = Totals(total=result.total, invalid=len(errors) + result.reused_invalid)
         decided = _Decided(seq, first_row, rows, cursor, totals, errors)
         seen = run.seen
         keep: list[int] = []
@@ -471,6 +504,8 @@ class Processor:
         totals.valid = len(keep)
         totals.cost = Decimal(micros).scaleb(-6) if priced else None
         errors.sort(key=lambda e: e[0])
+        if ctx.mode == "validate" and run.batch.operation_type == "CSV_FILE":
+            decided.checked = pack_checked(result)
         if ctx.mode == "schedule":
             if ctx.layout is not None:
                 decided.copy = result
@@ -540,6 +575,12 @@ class Processor:
             await insert_errors(conn, run.batch.id, d.errors)
             if ctx.mode == "schedule":
                 await self._mark_done(conn, run.batch.id, d, file_part)
+            elif d.checked is not None:
+                await conn.execute(
+                    update(BATCH_PARTS)
+                    .where(BATCH_PARTS.c.batch_id == run.batch.id, BATCH_PARTS.c.seq == d.seq)
+                    .values(checked=d.checked)
+                )
         run.done_rows += d.rows
         if run.progress is not None:
             run.progress(run.done_rows, run.all_rows)
@@ -587,6 +628,27 @@ class Processor:
         total, valid, invalid, duplicates, opted_out, segments = (int(v) for v in r[:6])
         cost = None if r[6] is None else Decimal(r[6])
         return Totals(total, valid, invalid, duplicates, opted_out, segments, cost)
+
+
+def _fingerprint(ctx: Context, prices: dict[tuple[str, str], Decimal], *, routed: bool) -> str:
+    """What a row's checks depend on besides its own text and the time: if this is the same
+    at SCHEDULE as it was at VALIDATE, VALIDATE's verdicts hold (due times are worked out
+    again). The phonenumbers version counts: its metadata decides what a valid number is."""
+    basis = {
+        "region": ctx.region,
+        "settings": ctx.settings,
+        "traffic": ctx.traffic,
+        "window": ctx.window.to_json() if ctx.window else None,
+        "sender": [ctx.sender, ctx.sender_kind],
+        "max_body": ctx.max_body,
+        "columns": [ctx.number_col, ctx.message_col, ctx.header_row],
+        "prices": sorted([c, k, str(v)] for (c, k), v in prices.items()),
+        "routed": routed,
+        "phonenumbers": phonenumbers.__version__,
+    }
+    return hashlib.sha256(
+        orjson.dumps(basis, option=orjson.OPT_SORT_KEYS, default=str)
+    ).hexdigest()[:40]
 
 
 def _audience(batch: Any) -> Any:

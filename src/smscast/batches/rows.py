@@ -30,7 +30,7 @@ import uuid_utils.compat as uuid_compat
 from smscast.batches.csvfile import split_fields
 from smscast.batches.numbers import InvalidNumber, Recipient, recipient
 from smscast.encoding import Analysis, analyze, smart_encode, unescape_newlines
-from smscast.lib.jsonx import dumps
+from smscast.lib.jsonx import dumps, loads
 from smscast.messages.timing import NoSendWindow, Timing, plan
 from smscast.scheduling import Window
 from smscast.senders.countries import alphanumeric_allowed
@@ -45,6 +45,8 @@ __all__ = [
     "RowError",
     "check_part",
     "copy_text",
+    "pack_checked",
+    "unpack_checked",
 ]
 
 # A stored record that was too long to keep: this marker, then its length (see store).
@@ -130,6 +132,10 @@ class PartResult:
     keys: array[int] = field(default_factory=_ints)  # E.164 digits as an int
     segments: array[int] = field(default_factory=_ints)
     costs: array[int] = field(default_factory=_ints)  # micro-units; -1: no price
+    # validate mode: each candidate's (zones, country), an index into `zone_table`
+    zone_ids: array[int] = field(default_factory=_ints)
+    zone_table: list[tuple[tuple[str, ...], str | None]] = field(default_factory=list)
+    reused_invalid: int = 0  # schedule from VALIDATE's verdict: its row errors, already stored
     # schedule mode on PostgreSQL: COPY text of the messages and of their first events
     blob: bytes = b""
     ends: array[int] = field(default_factory=_ints)
@@ -160,19 +166,58 @@ class Checker:
         self.ctx = ctx
         self.pricer = pricer
         self.default_zone = ctx.default_zone
+        self._zone_index: dict[tuple[tuple[ZoneInfo, ...], str | None], int] = {}
         self.timings: dict[tuple[tuple[ZoneInfo, ...], str | None], Timing | str] = {}
         self.analyses: dict[str, tuple[str, Analysis, str]] = {}
         self.prices: dict[str | None, Decimal | None] = {}
         self.copy = _CopyLines(ctx.layout) if ctx.layout and ctx.mode == "schedule" else None
 
-    def csv_part(self, data: bytes, first_row: int) -> PartResult:
-        """Check the records of one stored part."""
+    def csv_part(self, data: bytes, first_row: int, checked: bytes | None = None) -> PartResult:
+        """Check the records of one stored part; with VALIDATE's verdict on them (`checked`),
+        only what may have changed since (due times, prices) is worked out again."""
+        if checked is not None:
+            return self.finish(self._reuse(data, first_row, checked))
         return self.finish(self._csv(data, first_row))
+
+    def _reuse(self, data: bytes, first_row: int, checked: bytes) -> PartResult:
+        ctx = self.ctx
+        out = PartResult()
+        rows, keys, zone_ids, table, invalid = unpack_checked(checked)
+        out.reused_invalid = invalid
+        zones = [
+            (tuple(ZoneInfo(n) for n in names), country) for names, country in table
+        ]  # ZoneInfo instances are cached: the same objects as recipient() returns
+        j, count = 0, len(rows)
+        for row, record in enumerate(_records(data), start=first_row):
+            out.records += 1
+            if not record or record.isspace() or row == ctx.header_row:
+                continue
+            out.total += 1
+            if j >= count or rows[j] != row:
+                continue  # an error VALIDATE recorded, kept as it was
+            if "\r" in record:
+                record = record.replace("\r", "\n")
+            fields = split_fields(record)
+            text = fields[ctx.message_col] if ctx.message_col < len(fields) else ""
+            rcpt_zones, country = zones[zone_ids[j]]
+            rcpt = Recipient(f"+{keys[j]}", country, rcpt_zones)
+            self._accept(out, row, rcpt, unescape_newlines(text), None)
+            j += 1
+        return out
+
+    def _zone_id(self, out: PartResult, rcpt: Recipient) -> int:
+        key = (rcpt.zones, rcpt.country)
+        index = self._zone_index.get(key)
+        if index is None:
+            out.zone_table.append((tuple(z.key for z in rcpt.zones), rcpt.country))
+            index = self._zone_index[key] = len(out.zone_table) - 1
+        return index
 
     def finish(self, out: PartResult) -> PartResult:
         """Seal a part whose candidates were added one by one (moves its COPY text in)."""
         if self.copy is not None:
             self.copy.seal(out)
+        self._zone_index.clear()  # zone tables are per part
         return out
 
     def _csv(self, data: bytes, first_row: int) -> PartResult:
@@ -235,6 +280,13 @@ class Checker:
         except InvalidNumber as exc:
             out.errors.append((row, "number", "invalid_number", str(exc), raw[:64]))
             return
+        self._accept(out, row, rcpt, body, contact_zone)
+
+    def _accept(
+        self, out: PartResult, row: int, rcpt: Recipient, body: str, contact_zone: str | None
+    ) -> None:
+        """The checks that depend on the recipient; add the candidate to `out`."""
+        ctx = self.ctx
         if ctx.sender_kind == "alphanumeric" and not alphanumeric_allowed(rcpt.country):
             out.errors.append(
                 (row, "number", "sender_not_allowed",
@@ -253,6 +305,7 @@ class Checker:
         out.segments.append(info.segments)
         out.costs.append(-1 if cost is None else int(cost.scaleb(6)))
         if ctx.mode != "schedule":
+            out.zone_ids.append(self._zone_id(out, rcpt))
             return
         # Time-ordered ids, as smscast.db.new_id makes them.
         if self.copy is not None:
@@ -379,14 +432,39 @@ def copy_text(value: Any) -> str:
     return _escape(str(value))
 
 
+def pack_checked(r: PartResult) -> bytes:
+    """VALIDATE's verdict on a part, for SCHEDULE: the rows that passed the row checks
+    (duplicates and opt-outs are decided again), their numbers and zones, and how many rows
+    were row errors. A JSON header, then three arrays of 8-byte ints."""
+    head = dumps({"n": len(r.rows), "invalid": len(r.errors), "zones": r.zone_table})
+    body = r.rows.tobytes() + r.keys.tobytes() + r.zone_ids.tobytes()
+    return len(head).to_bytes(4, "big") + head + body
+
+
+def unpack_checked(
+    blob: bytes,
+) -> tuple[array[int], array[int], array[int], list[tuple[tuple[str, ...], str | None]], int]:
+    size = int.from_bytes(blob[:4], "big")
+    head = loads(blob[4 : 4 + size])
+    n, at = head["n"], 4 + size
+    rows, keys, zones = array("q"), array("q"), array("q")
+    for a in (rows, keys, zones):
+        a.frombytes(blob[at : at + 8 * n])
+        at += 8 * n
+    table = [(tuple(names), country) for names, country in head["zones"]]
+    return rows, keys, zones, table, int(head["invalid"])
+
+
 _CHECKERS: dict[str, Checker] = {}
 
 
-def check_part(ctx: Context, data: bytes, first_row: int) -> PartResult:
+def check_part(
+    ctx: Context, data: bytes, first_row: int, checked: bytes | None = None
+) -> PartResult:
     """Check one stored CSV part (the entry point of worker processes); the checker and its
     memos live as long as the run."""
     checker = _CHECKERS.get(ctx.run_id)
     if checker is None:
         _CHECKERS.clear()
         checker = _CHECKERS[ctx.run_id] = Checker(ctx)
-    return checker.csv_part(data, first_row)
+    return checker.csv_part(data, first_row, checked)

@@ -61,6 +61,8 @@ B = BATCHES
 Items = list[dict[str, Any]]
 LEASE = timedelta(seconds=60)
 _OPEN_MESSAGES = ("queued", "scheduled", "held")
+# Row errors the processor decides with the whole batch in view, not row by row.
+BATCH_DECIDED = ("duplicate", "opted_out", "not_subscribed")
 _NOT_FINAL = ("accepted", "queued", "scheduled", "held", "sending", "sent")
 
 
@@ -213,6 +215,7 @@ class BatchService:
                 charset=stored.charset,
                 layout=stored.layout,
                 validated_at=None,
+                checked_for=None,
                 **Totals().values(),
                 estimated_cost=None,
             )
@@ -297,10 +300,16 @@ class BatchService:
             await self._check(conn, principal, dict(b._mapping), has_file=b.file_rows > 0)
             await conn.execute(BATCH_ERRORS.delete().where(BATCH_ERRORS.c.batch_id == batch_id))
             await self._move(
-                conn, batch_id, "VALIDATING", lease_owner=self.owner, lease_until=utcnow() + LEASE
+                conn,
+                batch_id,
+                "VALIDATING",
+                lease_owner=self.owner,
+                lease_until=utcnow() + LEASE,
+                checked_for=None,
             )
         try:
-            totals = await self.processor.run(batch_id, "validate", progress=progress)
+            async with self._leased(batch_id):
+                totals = await self.processor.run(batch_id, "validate", progress=progress)
         except Stopped:
             return
         except BaseException:
@@ -335,7 +344,13 @@ class BatchService:
                 .where(P.c.batch_id == batch_id)
                 .values(done=False, cost=None, **Totals().values())
             )
-            await conn.execute(BATCH_ERRORS.delete().where(BATCH_ERRORS.c.batch_id == batch_id))
+            # Row errors stay while VALIDATE's verdicts may be reused (the processor drops them
+            # when they are not); what depends on the whole batch is decided again.
+            await conn.execute(
+                BATCH_ERRORS.delete().where(
+                    BATCH_ERRORS.c.batch_id == batch_id, BATCH_ERRORS.c.code.in_(BATCH_DECIDED)
+                )
+            )
             await self._move(conn, batch_id, "SCHEDULED", scheduled_at=utcnow())
 
     async def _check_sendable(self, conn: AsyncConnection, b: Any) -> None:
@@ -436,9 +451,9 @@ class BatchService:
         messages; FAILED if that breaks or no row can be sent."""
         if not await self._claim(batch_id):
             return
-        beat = asyncio.create_task(self._heartbeat(batch_id))
         try:
-            totals = await self.processor.run(batch_id, "schedule", progress=progress)
+            async with self._leased(batch_id):
+                totals = await self.processor.run(batch_id, "schedule", progress=progress)
         except Stopped:
             return
         except Exception as exc:
@@ -454,10 +469,6 @@ class BatchService:
                     lease_until=None,
                 )
             raise
-        finally:
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
         now = utcnow()
         values: dict[str, Any] = {
             **totals.values(),
@@ -507,6 +518,17 @@ class BatchService:
                 )
             )
         return bool(result.rowcount)
+
+    @contextlib.asynccontextmanager
+    async def _leased(self, batch_id: uuid.UUID) -> AsyncIterator[None]:
+        """Renew this process's lease on the batch while the block runs."""
+        beat = asyncio.create_task(self._heartbeat(batch_id))
+        try:
+            yield
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
 
     async def _heartbeat(self, batch_id: uuid.UUID) -> None:
         while True:

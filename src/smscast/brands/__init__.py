@@ -1,1 +1,4 @@
-"""brands"""
+"""Brands: an account runs several, each with its senders, campaigns, help text and opt-out
+scope."""
+
+__all__: list[str] = []

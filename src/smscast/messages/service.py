@@ -105,43 +105,25 @@ class MessageService:
                 "The message can never be sent.",
                 [{"field": "send_at", "code": "no_send_window", "message": exc.reason}],
             ) from None
-        row = {
-            "id": mid,
-            "account_id": principal.account_id,
-            "to": to,
-            "sender": sender,
-            "body": body,
-            "encoding": info.encoding,
-            "segments": info.segments,
-            "status": timing.status,
-            "traffic": traffic,
-            "campaign_id": item.campaign_id,
-            "batch_id": None,
-            "tags": item.tags,
-            "metadata": item.metadata,
-            "callback_url": item.callback_url,
-            "error_code": None,
-            "error_reason": None,
-            "connector": None,
-            "attempts": 0,
-            "window": timing.window,
-            "due_at": timing.due_at,
-            "expires_at": timing.expires_at,
-            "lease_owner": None,
-            "lease_until": None,
-            "created_at": now,
-            "updated_at": now,
-            "sent_at": None,
-            "done_at": None,
-        }
-        event = {
-            "message_id": mid,
-            "at": now,
-            "from_status": "accepted",
-            "to_status": timing.status,
-            "reason": timing.reason if timing.status == "scheduled" else "accepted",
-            "data": None,
-        }
+        # Every row has every column (cost too, NULL until `complete` prices it): the group
+        # writer COPYs many requests' rows with the columns of the first.
+        row = message_row(
+            mid=mid,
+            account_id=principal.account_id,
+            to=to,
+            sender=sender,
+            body=body,
+            encoding=info.encoding,
+            segments=info.segments,
+            traffic=traffic,
+            timing=timing,
+            now=now,
+            campaign_id=item.campaign_id,
+            tags=item.tags,
+            metadata=item.metadata,
+            callback_url=item.callback_url,
+        )
+        event = accepted_event(mid, timing, now)
         return WriteSet(messages=[row], events=[event], links=links)
 
     def parse_item(self, raw: Any, index: int | None = None) -> MessageIn:

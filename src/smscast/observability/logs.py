@@ -7,7 +7,8 @@ by the API's request-id middleware). Pass what a line is about as `extra=`: mess
 
 - values under secret-looking keys (authorization, password, secret, token, x-api-key,
   cookie) become "***", in `extra` and in `key=value` / `key: value` text alike;
-- credentials in URLs (`postgresql://user:pw@host`) and Basic/Bearer values lose their secret;
+- credentials in URLs (`postgresql://user:pw@host`) and Basic/Bearer values lose their secret,
+  and so do smscast's own secrets anywhere, by their prefix (sk_, at_, whsec_, in_);
 - message bodies (`extra` keys body, text, short_message) become "<N chars>" unless
   SMSCAST_LOG_BODIES=true. A body pasted into the message text itself cannot be recognised:
   do not do that.
@@ -51,6 +52,9 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"\b(basic|bearer|digest)(\s+)[A-Za-z0-9._~+/=-]{6,}", re.IGNORECASE),
         r"\1\2***",
     ),
+    # Our own secrets by their prefix, wherever they appear: API secrets, access tokens,
+    # webhook signing secrets, inbound (MO) URL tokens.
+    (re.compile(r"\b(sk|at|whsec|in)_[A-Za-z0-9_-]{20,}"), r"\1_***"),
     # password=..., "api_secret": "...", x-api-key: ..., secret_key=...
     (
         re.compile(

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy import text
 
 from smscast.api.deps import ServicesDep, json_response
+from smscast.observability.logs import redact_text
 from smscast.observability.metrics import CONTENT_TYPE_LATEST, connector_states, render
 from smscast.observability.schema import schema_state
 
@@ -37,7 +38,8 @@ async def readyz(services: ServicesDep) -> Response:
     try:
         current = await asyncio.wait_for(_schema_revisions(services), CHECK_TIMEOUT_S)
     except Exception as exc:  # any failure means not ready; say which
-        checks["database"] = f"unreachable: {type(exc).__name__}: {str(exc)[:200]}"
+        # Anyone may ask: say what failed, never a credential the driver put in its message.
+        checks["database"] = f"unreachable: {type(exc).__name__}: {redact_text(str(exc))[:200]}"
     else:
         checks["database"] = "ok"
         schema, detail = schema_state(current, services.settings)

@@ -256,6 +256,7 @@ def upgrade() -> None:
         sa.Column("updated_at", smscast.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("lease_owner", sa.String(length=64), nullable=True),
         sa.Column("lease_until", smscast.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("checked_for", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_batches_account_id_accounts")
         ),
@@ -327,6 +328,7 @@ def upgrade() -> None:
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=True),
         sa.Column("cursor", sa.String(length=64), nullable=True),
+        sa.Column("checked", sa.LargeBinary(), nullable=True),
         sa.Column("done", sa.Boolean(), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("valid", sa.Integer(), nullable=False),
